@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Numerics;
+using Backprop.Examples;
+using Backprop.Losses;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary>The options that name a problem: --model/--data/--loss, or --example; and the precision.</summary>
+internal sealed class ProblemOptions
+{
+    public readonly Option<string?> Model = new("--model") { Description = "Model file (JSON)", HelpName = "FILE" };
+    public readonly Option<string?> Data = new("--data") { Description = "Data file (JSON): {\"x\": [...], \"y\": [...]}", HelpName = "FILE" };
+    public readonly Option<string?> Loss = new("--loss") { Description = $"Loss: {string.Join(", ", LossFunctions.Names)}", HelpName = "NAME" };
+    public readonly Option<string?> Example = new("--example") { Description = "A built-in example in place of --model/--data/--loss (see 'backprop examples')", HelpName = "NAME" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Data);
+        command.Options.Add(Loss);
+        command.Options.Add(Example);
+    }
+
+    public Problem<T> Load<T>(ParseResult parse, double? learningRate = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string? example = parse.GetValue(Example), model = parse.GetValue(Model), data = parse.GetValue(Data), loss = parse.GetValue(Loss);
+        if (example is not null)
+        {
+            if (model is not null || data is not null || loss is not null)
+                throw new BackpropException("--example replaces --model, --data and --loss; give one or the other");
+            return Problem.FromExample<T>(example, learningRate);
+        }
+        var missing = new[] { ("--model", model), ("--data", data), ("--loss", loss) }.Where(o => o.Item2 is null).Select(o => o.Item1).ToList();
+        if (missing.Count > 0)
+            throw new BackpropException($"missing {string.Join(", ", missing)} (or use --example NAME; 'backprop examples' lists them)");
+        return Problem.FromFiles<T>(model!, data!, loss!, learningRate);
+    }
+
+    public static Option<string> Precision() => new("--precision")
+    {
+        Description = "Arithmetic: f64 (default) or f32; with f32 the files' numbers are rounded to float32 on load",
+        DefaultValueFactory = _ => "f64",
+    };
+
+    public static bool IsSingle(string precision) => precision switch
+    {
+        "f64" => false,
+        "f32" => true,
+        _ => throw new BackpropException($"--precision: expected f64 or f32, got '{precision}'"),
+    };
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Numerics;
+using Backprop.Diagnostics;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary>backprop trace: the worked solution of one gradient-descent step.</summary>
+internal static class TraceCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var problem = new ProblemOptions();
+        var precision = ProblemOptions.Precision();
+        var lr = new Option<double?>("--lr") { Description = "Learning rate: also show the SGD update and the loss after it (examples bring their own)", HelpName = "η" };
+        var format = new Option<string>("--format") { Description = "text, markdown (LaTeX matrices) or json", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong([.. WorkedSolutionWriter.Formats]);
+        var digits = new Option<int>("--digits") { Description = "Decimals shown in text and markdown (json is always exact)", DefaultValueFactory = _ => 4 };
+        var command = new Command("trace", "Show every intermediate value, every gradient and the weight update, as a solution sheet does");
+        problem.AddTo(command);
+        command.Options.Add(lr);
+        command.Options.Add(format);
+        command.Options.Add(digits);
+        command.Options.Add(precision);
+        command.SetAction(parse => CommandRunner.Run(stderr, () =>
+        {
+            int d = parse.GetValue(digits);
+            if (d is < 0 or > 17) throw new BackpropException($"--digits: expected 0 to 17, got {d}");
+            double? eta = parse.GetValue(lr);
+            if (eta is double e && !double.IsFinite(e)) throw new BackpropException("--lr: expected a finite number");
+            var solution = ProblemOptions.IsSingle(parse.GetValue(precision)!) ? Solve<float>(problem, parse, eta) : Solve<double>(problem, parse, eta);
+            stdout.Write(WorkedSolutionWriter.Write(solution, parse.GetValue(format)!, d));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static WorkedSolution Solve<T>(ProblemOptions options, ParseResult parse, double? lr) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var p = options.Load<T>(parse, lr);
+        return WorkedSolution.Solve(p.Model, p.Loss, p.Batch, p.LearningRate);
+    }
+}

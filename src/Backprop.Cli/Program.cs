@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Backprop.Cli.Commands;
+
+namespace Backprop.Cli;
+
+/// <summary>The backprop command: a thin shell over the library. Exit codes: 0 ok, 1 a check failed, 2 bad input.</summary>
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the CLI with the given writers (tests call this directly).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("Backprop: neural networks with every forward and backward pass written out by hand.")
+        {
+            GradCommand.Create(stdout, stderr),
+            TraceCommand.Create(stdout, stderr),
+            GradCheckCommand.Create(stdout, stderr),
+            ExamplesCommand.Create(stdout, stderr),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
+            stderr.WriteLine("Run 'backprop --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0, CheckFailed = 1, BadInput = 2, InternalError = 3;
+}

@@ -1,0 +1,140 @@
+using System.Numerics;
+using Backprop.Data;
+using Backprop.Layers;
+using Backprop.Losses;
+using Backprop.Models;
+using Backprop.Tensors;
+
+namespace Backprop.Diagnostics;
+
+/// <summary>One layer on the forward pass: what went in and what came out.</summary>
+public sealed record ForwardStep(int Index, string Layer, TensorValue Input, TensorValue Output);
+
+/// <summary>
+/// The layer's local derivative: for an element-wise activation its derivative f'(x) at each input ("elementwise");
+/// for a small non-element-wise layer without parameters the full Jacobian ∂output/∂input of the single example ("jacobian").
+/// </summary>
+public sealed record LocalDerivative(string Kind, TensorValue Value);
+
+/// <summary>One layer on the backward pass: the upstream gradient, its local derivative, dL/dθ and dL/d(input).</summary>
+public sealed record BackwardStep(int Index, string Layer, TensorValue Upstream, LocalDerivative? Local,
+    IReadOnlyList<(string Name, TensorValue Grad)> ParameterGrads, TensorValue InputGrad);
+
+/// <summary>θ ← θ − η·∇θ for one parameter.</summary>
+public sealed record ParameterUpdate(string Name, TensorValue Before, TensorValue Grad, TensorValue After);
+
+/// <summary>A result recomputed after an update: the output and the loss.</summary>
+public sealed record Recomputed(TensorValue Output, double Loss);
+
+/// <summary>
+/// Every intermediate value of one gradient-descent step, laid out as a solution sheet does (seed 003 is the model):
+/// the forward pass layer by layer, the loss and dL/dŷ, the backward pass layer by layer, and with a learning rate the
+/// SGD update, the loss recomputed after it, and the loss when only the last layer with parameters is updated.
+/// </summary>
+public sealed record WorkedSolution(
+    string Model, string LossName, TensorValue X, TensorValue Y,
+    IReadOnlyList<ForwardStep> Forward, double Loss, TensorValue LossGrad, IReadOnlyList<BackwardStep> Backward,
+    double? LearningRate, IReadOnlyList<ParameterUpdate> Updates, Recomputed? After,
+    int? LastLayerOnly, Recomputed? AfterLastLayerOnly, bool SinglePrecision)
+{
+    /// <summary>The largest Jacobian (output size × input size) shown in full.</summary>
+    public const int MaxJacobianEntries = 64;
+
+    /// <summary>Works one step on a copy of <paramref name="model"/>; the model passed in is left as it was.</summary>
+    public static WorkedSolution Solve<T>(Sequential<T> model, Loss<T> loss, Batch<T> batch, double? learningRate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var m = model.Clone();
+        var forward = new List<ForwardStep>();
+        var x = batch.X;
+        for (int i = 0; i < m.Layers.Count; i++)
+        {
+            var input = TensorValue.Of(x);
+            x = m.Layers[i].Forward(x);
+            forward.Add(new ForwardStep(i, Title(m.Layers[i], batch.X.Shape[0]), input, TensorValue.Of(x)));
+        }
+        T lossValue = loss.Forward(x, batch.Y);
+        if (!T.IsFinite(lossValue)) throw new BackpropException($"the loss '{loss.Name}' is {lossValue} for this model and data");
+        var lossGrad = loss.Backward();
+        var lossGradValue = TensorValue.Of(lossGrad);
+
+        // Local derivatives come from each layer's own Backward (ones upstream, or unit vectors for a Jacobian),
+        // so they show what the engine computes. Those calls add into parameter gradients: zero them afterwards.
+        var locals = m.Layers.Select(l => LocalOf(l, batch.X.Shape[0])).ToList();
+        m.ZeroGrad();
+
+        var backward = new List<BackwardStep>();
+        Tensor<T> g = lossGrad;
+        for (int i = m.Layers.Count - 1; i >= 0; i--)
+        {
+            var layer = m.Layers[i];
+            var upstream = TensorValue.Of(g);
+            g = layer.Backward(g);
+            backward.Add(new BackwardStep(i, forward[i].Layer, upstream, locals[i],
+                layer.Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Grad))).ToList(), TensorValue.Of(g)));
+        }
+
+        var updates = new List<ParameterUpdate>();
+        Recomputed? after = null, afterLastOnly = null;
+        int? lastOnly = null;
+        if (learningRate is double lr)
+        {
+            var original = model.Clone();
+            T eta = T.CreateChecked(lr);
+            foreach (var (name, p) in m.NamedParameters)
+            {
+                var before = TensorValue.Of(p.Value);
+                Span<T> v = p.Value.Span, d = p.Grad.Span;
+                for (int k = 0; k < v.Length; k++) v[k] -= eta * d[k];
+                updates.Add(new ParameterUpdate(name, before, TensorValue.Of(p.Grad), TensorValue.Of(p.Value)));
+            }
+            after = Recompute(m, loss, batch);
+
+            var withParameters = Enumerable.Range(0, m.Layers.Count).Where(i => m.Layers[i].Parameters.Count > 0).ToList();
+            if (withParameters.Count > 1)
+            {
+                int last = withParameters[^1];
+                for (int k = 0; k < m.Layers[last].Parameters.Count; k++)
+                    original.Layers[last].Parameters[k].Value.CopyFrom(m.Layers[last].Parameters[k].Value);
+                lastOnly = last;
+                afterLastOnly = Recompute(original, loss, batch);
+            }
+        }
+
+        return new WorkedSolution(ModelFile.Describe(model), loss.Name, TensorValue.Of(batch.X), TensorValue.Of(batch.Y),
+            forward, double.CreateChecked(lossValue), lossGradValue, backward, learningRate, updates, after, lastOnly, afterLastOnly,
+            typeof(T) == typeof(float));
+    }
+
+    private static Recomputed Recompute<T>(Sequential<T> m, Loss<T> loss, Batch<T> batch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var output = m.Forward(batch.X);
+        return new Recomputed(TensorValue.Of(output), double.CreateChecked(loss.Forward(output, batch.Y)));
+    }
+
+    private static LocalDerivative? LocalOf<T>(Layer<T> layer, int batch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (layer is Activation<T>)
+        {
+            var ones = new Tensor<T>(Tensor.Batched(batch, layer.OutputShape));
+            ones.Fill(T.One);
+            return new LocalDerivative("elementwise", TensorValue.Of(layer.Backward(ones)));
+        }
+        int inSize = Tensor.SizeOf(layer.InputShape), outSize = Tensor.SizeOf(layer.OutputShape);
+        if (layer.Parameters.Count > 0 || layer is Identity<T> or Flatten<T> || batch != 1 || inSize * outSize > MaxJacobianEntries) return null;
+        // Row j of the Jacobian is the input gradient for the upstream gradient e_j.
+        var jacobian = new double[outSize * inSize];
+        var unit = new Tensor<T>(Tensor.Batched(1, layer.OutputShape));
+        for (int j = 0; j < outSize; j++)
+        {
+            unit.Clear();
+            unit[j] = T.One;
+            var row = layer.Backward(unit);
+            for (int i = 0; i < inSize; i++) jacobian[j * inSize + i] = double.CreateChecked(row[i]);
+        }
+        return new LocalDerivative("jacobian", new TensorValue(jacobian, [outSize, inSize]));
+    }
+
+    private static string Title<T>(Layer<T> layer, int batch) where T : unmanaged, IFloatingPointIeee754<T> =>
+        $"{ModelFile.Describe(layer)}: {Tensor.Format(Tensor.Batched(batch, layer.InputShape))} → {Tensor.Format(Tensor.Batched(batch, layer.OutputShape))}";
+}

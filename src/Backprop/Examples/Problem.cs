@@ -1,0 +1,62 @@
+using System.Numerics;
+using System.Reflection;
+using System.Text.Json;
+using Backprop.Data;
+using Backprop.Losses;
+using Backprop.Models;
+
+namespace Backprop.Examples;
+
+/// <summary>A model, a loss, a batch and optionally a learning rate: everything one worked step needs.</summary>
+public sealed record Problem<T>(Sequential<T> Model, Loss<T> Loss, Batch<T> Batch, double? LearningRate)
+    where T : unmanaged, IFloatingPointIeee754<T>;
+
+/// <summary>Loads problems from a model file, a data file and a loss name, or from the built-in examples taken from the seeds.</summary>
+public static class Problem
+{
+    public static Problem<T> FromFiles<T>(string modelPath, string dataPath, string lossName, double? learningRate = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var loss = LossFunctions.Create<T>(lossName);
+        var model = ModelFile.Load<T>(modelPath);
+        return new Problem<T>(model, loss, DataFile.Load(dataPath, model, loss), learningRate);
+    }
+
+    /// <summary>The built-in examples: name and one-line description.</summary>
+    public static IReadOnlyList<(string Name, string Description)> Examples { get; } = ListExamples();
+
+    /// <summary>A built-in example; its learning rate is used unless <paramref name="learningRate"/> is given.</summary>
+    public static Problem<T> FromExample<T>(string name, double? learningRate = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var doc = JsonDocument.Parse(ExampleText(name));
+        var root = doc.RootElement;
+        string source = $"example '{name}'";
+        var loss = LossFunctions.Create<T>(root.GetProperty("loss").GetString()!);
+        var model = ModelFile.Build<T>(ModelFile.Parse(root.GetProperty("model"), source), source);
+        var batch = DataFile.Parse(root.GetProperty("data"), source, model, loss);
+        return new Problem<T>(model, loss, batch, learningRate ?? root.GetProperty("lr").GetDouble());
+    }
+
+    /// <summary>The example's JSON: description, loss, lr, model and data.</summary>
+    public static string ExampleText(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Backprop.Examples.{name}.json")
+            ?? throw new BackpropException($"unknown example '{name}'; expected one of: {string.Join(", ", Examples.Select(e => e.Name))} (see 'backprop examples')");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static List<(string, string)> ListExamples()
+    {
+        const string prefix = "Backprop.Examples.";
+        var result = new List<(string, string)>();
+        foreach (var resource in Assembly.GetExecutingAssembly().GetManifestResourceNames().Order(StringComparer.Ordinal))
+        {
+            if (!resource.StartsWith(prefix, StringComparison.Ordinal) || !resource.EndsWith(".json", StringComparison.Ordinal)) continue;
+            string name = resource[prefix.Length..^".json".Length];
+            using var doc = JsonDocument.Parse(ExampleText(name));
+            result.Add((name, doc.RootElement.GetProperty("description").GetString()!));
+        }
+        return result;
+    }
+}

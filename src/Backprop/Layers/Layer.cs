@@ -1,0 +1,58 @@
+using System.Numerics;
+using Backprop.Tensors;
+
+namespace Backprop.Layers;
+
+/// <summary>
+/// One step of a network with its forward and backward pass written by hand.
+/// A layer owns its parameters, their gradients and the cache its backward pass needs.
+/// <para>
+/// <see cref="Forward"/> takes a batch [N, ...InputShape] and returns [N, ...OutputShape]; the returned tensor is
+/// a buffer the layer owns and reuses, valid until the next call to Forward.
+/// <see cref="Backward"/> takes dL/d(output), adds dL/d(parameter) into each parameter's gradient (it never
+/// zeroes them: call <see cref="ZeroGrad"/> for that) and returns dL/d(input), also a reused buffer.
+/// </para>
+/// </summary>
+public abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    protected Layer(int[] inputShape, int[] outputShape)
+    {
+        InputShape = inputShape;
+        OutputShape = outputShape;
+    }
+
+    /// <summary>The layer's name in model files ("linear", "relu", ...).</summary>
+    public abstract string Type { get; }
+
+    /// <summary>Shape of one example going in (without the batch dimension).</summary>
+    public int[] InputShape { get; }
+
+    /// <summary>Shape of one example coming out (without the batch dimension).</summary>
+    public int[] OutputShape { get; }
+
+    /// <summary>Trainable tensors, in state_dict order (weight before bias).</summary>
+    public virtual IReadOnlyList<Parameter<T>> Parameters => [];
+
+    public abstract Tensor<T> Forward(Tensor<T> input);
+
+    public abstract Tensor<T> Backward(Tensor<T> outputGrad);
+
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters) p.Grad.Clear();
+    }
+
+    /// <summary>Reads like the layer's entry in a model file, without values.</summary>
+    public override string ToString() => Models.ModelFile.Describe(this);
+}
+
+/// <summary>A trainable tensor and the gradient accumulated for it.</summary>
+public sealed class Parameter<T>(string name, Tensor<T> value) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>"weight" or "bias"; the model prefixes the layer index ("0.weight").</summary>
+    public string Name { get; } = name;
+
+    public Tensor<T> Value { get; } = value;
+
+    public Tensor<T> Grad { get; } = new Tensor<T>((int[])value.Shape.Clone());
+}

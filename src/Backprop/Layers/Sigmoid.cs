@@ -1,0 +1,27 @@
+using System.Numerics;
+
+namespace Backprop.Layers;
+
+/// <summary>y = 1 / (1 + e^(−x)); dy/dx = y(1 − y).</summary>
+public sealed class Sigmoid<T>(int[] shape) : Activation<T>(shape) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override string Type => "sigmoid";
+
+    protected override void Forward(ReadOnlySpan<T> x, Span<T> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = Logistic(x[i]);
+    }
+
+    protected override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
+    {
+        for (int i = 0; i < x.Length; i++) dx[i] = dy[i] * y[i] * (T.One - y[i]);
+    }
+
+    /// <summary>The logistic function, in a form that never overflows: e^x is only taken for x &lt; 0.</summary>
+    public static T Logistic(T x)
+    {
+        if (x >= T.Zero) return T.One / (T.One + T.Exp(-x));
+        T e = T.Exp(x);
+        return e / (T.One + e);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Numerics;
+using Backprop.Tensors;
+
+namespace Backprop.Layers;
+
+/// <summary>
+/// Softmax over the features of each example (PyTorch's Softmax(dim=1)) on [N, F]:
+/// y_k = e^(x_k − max x) / Σ_j e^(x_j − max x). Its Jacobian is ∂y_k/∂x_i = y_k(δ_ki − y_i), so
+/// dL/dx_i = y_i · (dL/dy_i − Σ_k dL/dy_k · y_k).
+/// </summary>
+public sealed class Softmax<T>(int features) : Layer<T>([features], [features]) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T>? _output, _inputGrad;
+
+    public override string Type => "softmax";
+
+    public override Tensor<T> Forward(Tensor<T> input)
+    {
+        // input [N, F] -> output [N, F]
+        var output = Tensor.Reuse(ref _output, input.Shape);
+        int f = OutputShape[0];
+        for (int n = 0; n < input.Shape[0]; n++)
+        {
+            ReadOnlySpan<T> x = input.Span.Slice(n * f, f);
+            Span<T> y = output.Span.Slice(n * f, f);
+            T max = x[0];
+            for (int i = 1; i < f; i++) if (x[i] > max) max = x[i];
+            T sum = T.Zero;
+            for (int i = 0; i < f; i++) { y[i] = T.Exp(x[i] - max); sum += y[i]; }
+            for (int i = 0; i < f; i++) y[i] /= sum;
+        }
+        return output;
+    }
+
+    public override Tensor<T> Backward(Tensor<T> outputGrad)
+    {
+        // outputGrad [N, F] -> inputGrad [N, F]
+        var y = _output ?? throw new InvalidOperationException("softmax: Backward called before Forward");
+        var inputGrad = Tensor.Reuse(ref _inputGrad, outputGrad.Shape);
+        int f = OutputShape[0];
+        for (int n = 0; n < outputGrad.Shape[0]; n++)
+        {
+            ReadOnlySpan<T> yn = y.Span.Slice(n * f, f), dy = outputGrad.Span.Slice(n * f, f);
+            Span<T> dx = inputGrad.Span.Slice(n * f, f);
+            T dot = T.Zero;
+            for (int k = 0; k < f; k++) dot += dy[k] * yn[k];
+            for (int i = 0; i < f; i++) dx[i] = yn[i] * (dy[i] - dot);
+        }
+        return inputGrad;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.Json;
+
+namespace Backprop.Models;
+
+/// <summary>
+/// Reading hand-written JSON with errors that name the file and the place ("model.json: layers[2].weight: ...").
+/// Shared by the model and data file readers so both speak the same way.
+/// </summary>
+internal static class JsonInput
+{
+    private static readonly JsonDocumentOptions Options = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = false,
+        MaxDepth = 64,
+    };
+
+    public static JsonDocument Parse(string text, string source)
+    {
+        try
+        {
+            return JsonDocument.Parse(text, Options);
+        }
+        catch (JsonException e)
+        {
+            string where = e.LineNumber is long line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
+            throw new BackpropException($"{source}: invalid JSON{where}: {FirstSentence(e.Message)}");
+        }
+    }
+
+    public static string ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BackpropException($"{path}: cannot read the file: {e.Message}");
+        }
+    }
+
+    public static JsonElement Object(JsonElement e, string where)
+    {
+        if (e.ValueKind != JsonValueKind.Object) throw new BackpropException($"{where}: expected an object, got {Describe(e)}");
+        return e;
+    }
+
+    public static JsonElement Required(JsonElement obj, string name, string where) =>
+        obj.TryGetProperty(name, out var value) ? value : throw new BackpropException($"{where}: missing field '{name}'");
+
+    public static void AllowOnly(JsonElement obj, string where, IReadOnlyCollection<string> allowed)
+    {
+        foreach (var p in obj.EnumerateObject())
+            if (!allowed.Contains(p.Name))
+                throw new BackpropException($"{where}: unknown field '{p.Name}'; expected one of: {string.Join(", ", allowed)}");
+    }
+
+    public static string String(JsonElement e, string where) =>
+        e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new BackpropException($"{where}: expected a string, got {Describe(e)}");
+
+    public static double Number(JsonElement e, string where)
+    {
+        if (e.ValueKind != JsonValueKind.Number) throw new BackpropException($"{where}: expected a number, got {Describe(e)}");
+        if (!e.TryGetDouble(out double v) || !double.IsFinite(v)) throw new BackpropException($"{where}: {e.GetRawText()} is not a finite number");
+        return v;
+    }
+
+    public static int Integer(JsonElement e, string where, int min)
+    {
+        double v = Number(e, where);
+        if (v != Math.Floor(v) || v < min || v > 1 << 24)
+            throw new BackpropException($"{where}: expected an integer {(min == 0 ? "≥ 0" : $"≥ {min}")}, got {e.GetRawText()}");
+        return (int)v;
+    }
+
+    /// <summary>An integer or a list of <paramref name="count"/> integers, e.g. kernel_size 5 or [5, 3].</summary>
+    public static int[] IntegerOrList(JsonElement e, string where, int count, int min)
+    {
+        if (e.ValueKind != JsonValueKind.Array) return Enumerable.Repeat(Integer(e, where, min), count).ToArray();
+        if (e.GetArrayLength() != count)
+            throw new BackpropException($"{where}: expected an integer or a list of {count} integers, got {e.GetRawText()}");
+        var result = new int[count];
+        int i = 0;
+        foreach (var item in e.EnumerateArray()) { result[i] = Integer(item, $"{where}[{i}]", min); i++; }
+        return result;
+    }
+
+    /// <summary>A number or a rectangular nested list of numbers, flattened row-major, with its shape.</summary>
+    public static (double[] Values, int[] Shape) NumberArray(JsonElement e, string where)
+    {
+        var shape = new List<int>();
+        for (var probe = e; probe.ValueKind == JsonValueKind.Array; probe = probe.GetArrayLength() > 0 ? probe[0] : default)
+        {
+            shape.Add(probe.GetArrayLength());
+            if (probe.GetArrayLength() == 0) break;
+        }
+        var values = new List<double>();
+        Collect(e, where, shape, 0, values);
+        return (values.ToArray(), shape.ToArray());
+    }
+
+    private static void Collect(JsonElement e, string where, List<int> shape, int depth, List<double> values)
+    {
+        if (depth == shape.Count)
+        {
+            values.Add(Number(e, where));
+            return;
+        }
+        if (e.ValueKind != JsonValueKind.Array)
+            throw new BackpropException($"{where}: expected a list of {shape[depth]}, got {Describe(e)} (rows must all have the same shape)");
+        if (e.GetArrayLength() != shape[depth])
+            throw new BackpropException($"{where}: expected {shape[depth]} entries, got {e.GetArrayLength()} (rows must all have the same shape)");
+        int i = 0;
+        foreach (var item in e.EnumerateArray()) Collect(item, $"{where}[{i++}]", shape, depth + 1, values);
+    }
+
+    /// <summary>Formats a shape as [2][3], the way a nested list is indexed.</summary>
+    public static string NestedShape(IEnumerable<int> shape) => shape.Any() ? string.Concat(shape.Select(d => $"[{d}]")) : "a single number";
+
+    public static string Describe(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => $"the string {e.GetRawText()}",
+        JsonValueKind.Number => $"the number {e.GetRawText()}",
+        JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string FirstSentence(string message)
+    {
+        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        string s = cut > 0 ? message[..cut] : message;
+        return s.TrimEnd(' ', '.');
+    }
+}

@@ -1,0 +1,307 @@
+using System.Numerics;
+using System.Text;
+using System.Text.Json;
+using Backprop.Initializers;
+using Backprop.Layers;
+using Backprop.Tensors;
+
+namespace Backprop.Models;
+
+/// <summary>
+/// The one place that reads and writes model files (JSON a person can write by hand):
+/// <code>
+/// {"input": [2], "seed": 0, "layers": [{"type": "linear", "out": 2, "weight": [[3, 4], [6, 5]], "bias": [1, -6]}, {"type": "sigmoid"}]}
+/// </code>
+/// Each layer's input shape is inferred from the one before. Parameters without values are initialised with
+/// PyTorch's default scheme from "seed". Written files hold every value, so a model loads back exactly.
+/// </summary>
+public static class ModelFile
+{
+    public static readonly IReadOnlyList<string> LayerTypes =
+        ["linear", "conv1d", "conv2d", "maxpool2d", "avgpool2d", "flatten", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu", "identity", "softmax"];
+
+    public static Sequential<T> Load<T>(string path) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Build<T>(Parse(JsonInput.ReadFile(path), path), path);
+
+    /// <summary>Reads model JSON; <paramref name="source"/> (usually the file name) starts every error message.</summary>
+    public static ModelSpec Parse(string json, string source)
+    {
+        using var doc = JsonInput.Parse(json, source);
+        return Parse(doc.RootElement, source);
+    }
+
+    public static ModelSpec Parse(JsonElement root, string source)
+    {
+        JsonInput.Object(root, source);
+        JsonInput.AllowOnly(root, source, ["input", "seed", "layers"]);
+        var inputElement = JsonInput.Required(root, "input", source);
+        if (inputElement.ValueKind != JsonValueKind.Array || inputElement.GetArrayLength() is < 1 or > 3)
+            throw new BackpropException($"{source}: input: expected the shape of one example, a list of 1 to 3 positive integers ([features], [channels, length] or [channels, height, width]), got {inputElement.GetRawText()}");
+        var input = inputElement.EnumerateArray().Select((e, i) => JsonInput.Integer(e, $"{source}: input[{i}]", 1)).ToArray();
+        ulong seed = 0;
+        if (root.TryGetProperty("seed", out var seedElement))
+            seed = (ulong)JsonInput.Integer(seedElement, $"{source}: seed", 0);
+        var layersElement = JsonInput.Required(root, "layers", source);
+        if (layersElement.ValueKind != JsonValueKind.Array)
+            throw new BackpropException($"{source}: layers: expected a list of layers, got {JsonInput.Describe(layersElement)}");
+        var layers = new List<LayerSpec>();
+        int index = 0;
+        foreach (var e in layersElement.EnumerateArray()) layers.Add(ParseLayer(e, $"{source}: layers[{index++}]"));
+        return new ModelSpec { Input = input, Seed = seed, Layers = layers };
+    }
+
+    private static LayerSpec ParseLayer(JsonElement e, string where)
+    {
+        JsonInput.Object(e, where);
+        string type = JsonInput.String(JsonInput.Required(e, "type", where), $"{where}.type");
+        string at = $"{where} ({type})";
+        switch (type)
+        {
+            case "linear":
+                JsonInput.AllowOnly(e, at, ["type", "out", "bias", "weight"]);
+                return WithParameters(e, at, new LayerSpec { Type = type, Out = JsonInput.Integer(JsonInput.Required(e, "out", at), $"{where}.out", 1) });
+            case "conv1d" or "conv2d":
+                JsonInput.AllowOnly(e, at, ["type", "out_channels", "kernel_size", "stride", "padding", "bias", "weight"]);
+                int dims = type == "conv1d" ? 1 : 2;
+                return WithParameters(e, at, new LayerSpec
+                {
+                    Type = type,
+                    Out = JsonInput.Integer(JsonInput.Required(e, "out_channels", at), $"{where}.out_channels", 1),
+                    KernelSize = JsonInput.IntegerOrList(JsonInput.Required(e, "kernel_size", at), $"{where}.kernel_size", dims, 1),
+                    Stride = e.TryGetProperty("stride", out var s) ? JsonInput.IntegerOrList(s, $"{where}.stride", dims, 1) : Enumerable.Repeat(1, dims).ToArray(),
+                    Padding = e.TryGetProperty("padding", out var p) ? JsonInput.IntegerOrList(p, $"{where}.padding", dims, 0) : new int[dims],
+                });
+            case "maxpool2d" or "avgpool2d":
+                JsonInput.AllowOnly(e, at, ["type", "kernel_size", "stride"]);
+                var kernel = JsonInput.IntegerOrList(JsonInput.Required(e, "kernel_size", at), $"{where}.kernel_size", 2, 1);
+                return new LayerSpec
+                {
+                    Type = type,
+                    KernelSize = kernel,
+                    Stride = e.TryGetProperty("stride", out var ps) ? JsonInput.IntegerOrList(ps, $"{where}.stride", 2, 1) : kernel,
+                };
+            case "relu":
+                JsonInput.AllowOnly(e, at, ["type", "scale"]);
+                return new LayerSpec { Type = type, Scale = OptionalNumber(e, "scale", where, 1.0) };
+            case "leaky_relu":
+                JsonInput.AllowOnly(e, at, ["type", "negative_slope"]);
+                return new LayerSpec { Type = type, NegativeSlope = OptionalNumber(e, "negative_slope", where, 0.01) };
+            case "softplus":
+                JsonInput.AllowOnly(e, at, ["type", "beta", "threshold"]);
+                double beta = OptionalNumber(e, "beta", where, 1.0);
+                if (beta == 0) throw new BackpropException($"{where}.beta: must not be 0");
+                return new LayerSpec { Type = type, Beta = beta, Threshold = OptionalNumber(e, "threshold", where, 20.0) };
+            case "flatten" or "sigmoid" or "tanh" or "gelu" or "identity" or "softmax":
+                JsonInput.AllowOnly(e, at, ["type"]);
+                return new LayerSpec { Type = type };
+            default:
+                throw new BackpropException($"{where}.type: unknown layer type '{type}'; expected one of: {string.Join(", ", LayerTypes)}");
+        }
+    }
+
+    private static double OptionalNumber(JsonElement e, string name, string where, double fallback) =>
+        e.TryGetProperty(name, out var v) ? JsonInput.Number(v, $"{where}.{name}") : fallback;
+
+    private static LayerSpec WithParameters(JsonElement e, string where, LayerSpec spec)
+    {
+        (double[], int[])? weight = e.TryGetProperty("weight", out var w) ? JsonInput.NumberArray(w, $"{where}.weight") : null;
+        bool hasBias = true;
+        (double[], int[])? bias = null;
+        if (e.TryGetProperty("bias", out var b))
+        {
+            if (b.ValueKind is JsonValueKind.True or JsonValueKind.False) hasBias = b.GetBoolean();
+            else if (b.ValueKind == JsonValueKind.Array) bias = JsonInput.NumberArray(b, $"{where}.bias");
+            else throw new BackpropException($"{where}.bias: expected true, false or a list of numbers, got {JsonInput.Describe(b)}");
+        }
+        return new LayerSpec
+        {
+            Type = spec.Type, Out = spec.Out, KernelSize = spec.KernelSize, Stride = spec.Stride, Padding = spec.Padding,
+            HasBias = hasBias, Weight = weight, Bias = bias,
+        };
+    }
+
+    /// <summary>Builds the layers, inferring each input shape, checking given values and initialising the rest.</summary>
+    public static Sequential<T> Build<T>(ModelSpec spec, string source) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Rng(spec.Seed);
+        var layers = new List<Layer<T>>();
+        int[] shape = spec.Input;
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            var ls = spec.Layers[i];
+            string where = $"{source}: layers[{i}] ({ls.Type})";
+            var layer = CreateLayer<T>(ls, shape, where);
+            foreach (var p in layer.Parameters)
+            {
+                var given = p.Name == "weight" ? ls.Weight : ls.Bias;
+                if (given is { } g) SetValues(p, g.Values, g.Shape, $"{source}: layers[{i}].{p.Name}");
+                else DefaultInitialization.Fill(layer, p, rng);
+            }
+            layers.Add(layer);
+            shape = layer.OutputShape;
+        }
+        return new Sequential<T>(spec.Input, layers);
+    }
+
+    private static Layer<T> CreateLayer<T>(LayerSpec s, int[] shape, string where) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        void NeedRank(int rank, string what)
+        {
+            if (shape.Length != rank)
+                throw new BackpropException($"{where}: needs {what} per example, but its input is [N, {string.Join(", ", shape)}]" +
+                    (s.Type == "linear" ? "; add a flatten layer before it" : ""));
+        }
+        void NeedPositive(int[] outShape)
+        {
+            if (outShape.Any(d => d < 1))
+                throw new BackpropException($"{where}: the window (kernel {string.Join("x", s.KernelSize)}) does not fit its input [N, {string.Join(", ", shape)}]");
+        }
+        switch (s.Type)
+        {
+            case "linear":
+                NeedRank(1, "a flat input [features]");
+                return new Linear<T>(shape[0], s.Out, s.HasBias);
+            case "conv1d":
+                NeedRank(2, "an input [channels, length]");
+                NeedPositive([(shape[1] + 2 * s.Padding[0] - s.KernelSize[0]) / s.Stride[0] + 1, shape[1] + 2 * s.Padding[0] - s.KernelSize[0] + 1]);
+                return new Conv1d<T>(shape, s.Out, s.KernelSize[0], s.Stride[0], s.Padding[0], s.HasBias);
+            case "conv2d":
+                NeedRank(3, "an input [channels, height, width]");
+                NeedPositive([shape[1] + 2 * s.Padding[0] - s.KernelSize[0] + 1, shape[2] + 2 * s.Padding[1] - s.KernelSize[1] + 1]);
+                return new Conv2d<T>(shape, s.Out, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1]), (s.Padding[0], s.Padding[1]), s.HasBias);
+            case "maxpool2d" or "avgpool2d":
+                NeedRank(3, "an input [channels, height, width]");
+                NeedPositive([shape[1] - s.KernelSize[0] + 1, shape[2] - s.KernelSize[1] + 1]);
+                return s.Type == "maxpool2d"
+                    ? new MaxPool2d<T>(shape, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1]))
+                    : new AvgPool2d<T>(shape, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1]));
+            case "flatten": return new Flatten<T>(shape);
+            case "relu": return new ReLU<T>(shape, s.Scale);
+            case "leaky_relu": return new LeakyReLU<T>(shape, s.NegativeSlope);
+            case "sigmoid": return new Sigmoid<T>(shape);
+            case "tanh": return new Tanh<T>(shape);
+            case "softplus": return new Softplus<T>(shape, s.Beta, s.Threshold);
+            case "gelu": return new GELU<T>(shape);
+            case "identity": return new Identity<T>(shape);
+            case "softmax":
+                NeedRank(1, "a flat input [features] (softmax acts over the features of each example)");
+                return new Softmax<T>(shape[0]);
+            default:
+                throw new BackpropException($"{where}: unknown layer type '{s.Type}'");
+        }
+    }
+
+    private static void SetValues<T>(Parameter<T> p, double[] values, int[] shape, string where) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!p.Value.HasShape(shape))
+            throw new BackpropException($"{where}: expected {JsonInput.NestedShape(p.Value.Shape)}, got {JsonInput.NestedShape(shape)}");
+        for (int i = 0; i < values.Length; i++)
+        {
+            p.Value[i] = T.CreateChecked(values[i]);
+            if (!T.IsFinite(p.Value[i]))
+                throw new BackpropException($"{where}: element {i} = {NumberFormat.RoundTrip(values[i])} overflows {typeof(T).Name}");
+        }
+    }
+
+    /// <summary>The model as a spec with every parameter value, for writing or rebuilding in another precision.</summary>
+    public static ModelSpec ToSpec<T>(Sequential<T> model) where T : unmanaged, IFloatingPointIeee754<T> => new()
+    {
+        Input = model.InputShape,
+        Layers = model.Layers.Select(l => SpecOf(l, withValues: true)).ToList(),
+    };
+
+    private static LayerSpec SpecOf<T>(Layer<T> layer, bool withValues) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        (double[], int[])? Values(Parameter<T>? p) => withValues && p is not null ? (p.Value.ToDoubleArray(), p.Value.Shape) : null;
+        return layer switch
+        {
+            Linear<T> l => new LayerSpec { Type = l.Type, Out = l.OutFeatures, HasBias = l.Bias is not null, Weight = Values(l.Weight), Bias = Values(l.Bias) },
+            Conv1d<T> c => new LayerSpec
+            {
+                Type = c.Type, Out = c.OutChannels, KernelSize = [c.KernelSize], Stride = [c.Stride], Padding = [c.Padding],
+                HasBias = c.Bias is not null, Weight = Values(c.Weight), Bias = Values(c.Bias),
+            },
+            Conv2d<T> c => new LayerSpec
+            {
+                Type = c.Type, Out = c.OutChannels, KernelSize = [c.KernelSize.H, c.KernelSize.W], Stride = [c.Stride.H, c.Stride.W],
+                Padding = [c.Padding.H, c.Padding.W], HasBias = c.Bias is not null, Weight = Values(c.Weight), Bias = Values(c.Bias),
+            },
+            Pool2d<T> p => new LayerSpec { Type = p.Type, KernelSize = [p.KernelSize.H, p.KernelSize.W], Stride = [p.Stride.H, p.Stride.W] },
+            ReLU<T> r => new LayerSpec { Type = r.Type, Scale = r.Scale },
+            LeakyReLU<T> r => new LayerSpec { Type = r.Type, NegativeSlope = r.NegativeSlope },
+            Softplus<T> s => new LayerSpec { Type = s.Type, Beta = s.Beta, Threshold = s.Threshold },
+            _ => new LayerSpec { Type = layer.Type },
+        };
+    }
+
+    /// <summary>Model JSON with every value, one layer per line group, numbers in shortest round-trip form.</summary>
+    public static string Write<T>(Sequential<T> model) where T : unmanaged, IFloatingPointIeee754<T> => Write(ToSpec(model));
+
+    public static string Write(ModelSpec spec)
+    {
+        var sb = new StringBuilder();
+        sb.Append("{\n  \"input\": [").Append(string.Join(", ", spec.Input)).Append("],\n");
+        if (spec.Seed != 0) sb.Append("  \"seed\": ").Append(spec.Seed).Append(",\n");
+        sb.Append("  \"layers\": [");
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            sb.Append(i == 0 ? "\n    " : ",\n    ");
+            AppendLayer(sb, spec.Layers[i], "\n      ");
+        }
+        sb.Append(spec.Layers.Count > 0 ? "\n  ]\n}\n" : "]\n}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>One layer as it would stand in a model file, without values: {"type": "linear", "out": 2}.</summary>
+    public static string Describe<T>(Layer<T> layer) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var sb = new StringBuilder();
+        AppendLayer(sb, SpecOf(layer, withValues: false), null);
+        return sb.ToString();
+    }
+
+    /// <summary>The model as its file would read, without parameter values.</summary>
+    public static string Describe<T>(Sequential<T> model) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var sb = new StringBuilder();
+        sb.Append("{\"input\": [").Append(string.Join(", ", model.InputShape)).Append("], \"layers\": [");
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            sb.Append(i == 0 ? "\n  " : ",\n  ");
+            AppendLayer(sb, SpecOf(model.Layers[i], withValues: false), null);
+        }
+        sb.Append("]}");
+        return sb.ToString();
+    }
+
+    private static void AppendLayer(StringBuilder sb, LayerSpec s, string? valueIndent)
+    {
+        sb.Append("{\"type\": \"").Append(s.Type).Append('"');
+        static string Ints(int[] v) => v.Length == 1 || v.Distinct().Count() == 1 ? v[0].ToString() : "[" + string.Join(", ", v) + "]";
+        switch (s.Type)
+        {
+            case "linear": sb.Append(", \"out\": ").Append(s.Out); break;
+            case "conv1d" or "conv2d":
+                sb.Append(", \"out_channels\": ").Append(s.Out).Append(", \"kernel_size\": ").Append(Ints(s.KernelSize))
+                  .Append(", \"stride\": ").Append(Ints(s.Stride)).Append(", \"padding\": ").Append(Ints(s.Padding));
+                break;
+            case "maxpool2d" or "avgpool2d":
+                sb.Append(", \"kernel_size\": ").Append(Ints(s.KernelSize)).Append(", \"stride\": ").Append(Ints(s.Stride));
+                break;
+            case "relu" when s.Scale != 1.0: sb.Append(", \"scale\": ").Append(NumberFormat.RoundTrip(s.Scale)); break;
+            case "leaky_relu": sb.Append(", \"negative_slope\": ").Append(NumberFormat.RoundTrip(s.NegativeSlope)); break;
+            case "softplus":
+                sb.Append(", \"beta\": ").Append(NumberFormat.RoundTrip(s.Beta)).Append(", \"threshold\": ").Append(NumberFormat.RoundTrip(s.Threshold));
+                break;
+        }
+        if (s.Type is "linear" or "conv1d" or "conv2d")
+        {
+            if (s.Weight is { } w && valueIndent is not null)
+                sb.Append(',').Append(valueIndent).Append("\"weight\": ").Append(NumberFormat.Nested(w.Values, w.Shape, NumberFormat.RoundTrip));
+            if (!s.HasBias) sb.Append(", \"bias\": false");
+            else if (s.Bias is { } b && valueIndent is not null)
+                sb.Append(',').Append(valueIndent).Append("\"bias\": ").Append(NumberFormat.Nested(b.Values, b.Shape, NumberFormat.RoundTrip));
+        }
+        sb.Append('}');
+    }
+}

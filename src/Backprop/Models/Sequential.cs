@@ -1,0 +1,63 @@
+using System.Numerics;
+using Backprop.Layers;
+using Backprop.Tensors;
+
+namespace Backprop.Models;
+
+/// <summary>
+/// Layers applied one after another, as torch.nn.Sequential. Parameters are named "&lt;layer index&gt;.weight" and
+/// "&lt;layer index&gt;.bias" exactly as in a PyTorch state_dict (layers without parameters still take an index).
+/// </summary>
+public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public Sequential(int[] inputShape, IReadOnlyList<Layer<T>> layers)
+    {
+        InputShape = inputShape;
+        Layers = layers;
+        var named = new List<(string, Parameter<T>)>();
+        for (int i = 0; i < layers.Count; i++)
+            foreach (var p in layers[i].Parameters) named.Add(($"{i}.{p.Name}", p));
+        NamedParameters = named;
+    }
+
+    /// <summary>Shape of one example (without the batch dimension).</summary>
+    public int[] InputShape { get; }
+
+    public int[] OutputShape => Layers.Count == 0 ? InputShape : Layers[^1].OutputShape;
+
+    public IReadOnlyList<Layer<T>> Layers { get; }
+
+    /// <summary>Every parameter with its state_dict name, in state_dict order.</summary>
+    public IReadOnlyList<(string Name, Parameter<T> Parameter)> NamedParameters { get; }
+
+    /// <summary>x [N, ...InputShape] → ŷ [N, ...OutputShape].</summary>
+    public Tensor<T> Forward(Tensor<T> input)
+    {
+        if (input.Rank != InputShape.Length + 1 || !input.Shape.AsSpan(1).SequenceEqual(InputShape))
+            throw new BackpropException($"input batch has shape {Tensor.Format(input.Shape)}, but the model expects [N, {string.Join(", ", InputShape)}]");
+        var x = input;
+        foreach (var layer in Layers) x = layer.Forward(x);
+        return x;
+    }
+
+    /// <summary>Back-propagates dL/dŷ through every layer (accumulating parameter gradients) and returns dL/dx.</summary>
+    public Tensor<T> Backward(Tensor<T> outputGrad)
+    {
+        var g = outputGrad;
+        for (int i = Layers.Count - 1; i >= 0; i--) g = Layers[i].Backward(g);
+        return g;
+    }
+
+    public void ZeroGrad()
+    {
+        foreach (var layer in Layers) layer.ZeroGrad();
+    }
+
+    /// <summary>The same model in another precision (values rounded when going to float32).</summary>
+    public Sequential<TOut> Cast<TOut>() where TOut : unmanaged, IFloatingPointIeee754<TOut> => ModelFile.Build<TOut>(ModelFile.ToSpec(this), "model");
+
+    public Sequential<T> Clone() => Cast<T>();
+
+    /// <summary>Reads like the model file, without parameter values.</summary>
+    public override string ToString() => ModelFile.Describe(this);
+}

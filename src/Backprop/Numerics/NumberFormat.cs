@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+
+namespace Backprop;
+
+/// <summary>The one place that turns numbers into text, for JSON, traces and tables.</summary>
+public static class NumberFormat
+{
+    /// <summary>Shortest text that parses back to the same double.</summary>
+    public static string RoundTrip(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Shortest text that parses back to the same float.</summary>
+    public static string RoundTrip(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Shortest round-trip text in the precision the value was computed in (a float32 result prints as float32).</summary>
+    public static Func<double, string> RoundTripIn(bool singlePrecision) =>
+        singlePrecision ? v => RoundTrip((float)v) : v => RoundTrip(v);
+
+    /// <summary>Fixed number of decimals, as a solution sheet writes them (−0 printed as 0).</summary>
+    public static Func<double, string> Fixed(int digits) => value =>
+    {
+        string s = value.ToString("F" + digits, CultureInfo.InvariantCulture);
+        return s.StartsWith('-') && s.AsSpan(1).Trim("0.").IsEmpty ? s[1..] : s;
+    };
+
+    /// <summary>Appends values as nested JSON-style arrays following <paramref name="shape"/>.</summary>
+    public static void AppendNested(StringBuilder sb, ReadOnlySpan<double> values, ReadOnlySpan<int> shape, Func<double, string> format)
+    {
+        if (shape.Length == 0)
+        {
+            sb.Append(format(values[0]));
+            return;
+        }
+        int inner = values.Length / Math.Max(1, shape[0]);
+        sb.Append('[');
+        for (int i = 0; i < shape[0]; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            AppendNested(sb, values.Slice(i * inner, inner), shape[1..], format);
+        }
+        sb.Append(']');
+    }
+
+    public static string Nested(ReadOnlySpan<double> values, ReadOnlySpan<int> shape, Func<double, string> format)
+    {
+        var sb = new StringBuilder();
+        AppendNested(sb, values, shape, format);
+        return sb.ToString();
+    }
+}
