@@ -98,6 +98,8 @@ internal static class JsonInput
     /// <summary>A number or a rectangular nested list of numbers, flattened row-major, with its shape.</summary>
     public static (double[] Values, int[] Shape) NumberArray(JsonElement e, string where)
     {
+        if (e.ValueKind is not (JsonValueKind.Array or JsonValueKind.Number))
+            throw new BackpropException($"{where}: expected a list of numbers, got {Describe(e)}");
         var shape = new List<int>();
         for (var probe = e; probe.ValueKind == JsonValueKind.Array; probe = probe.GetArrayLength() > 0 ? probe[0] : default)
         {
