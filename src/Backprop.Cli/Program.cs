@@ -21,11 +21,30 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
-            stderr.WriteLine("Run 'backprop --help' for usage.");
+            stderr.WriteLine($"error: {Describe(parse, root)} (run 'backprop --help' for usage)");
             return ExitCodes.BadInput;
         }
         return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    /// <summary>
+    /// The parse errors as one line. System.CommandLine gives several (for 'backprop frobnicate': "Required command
+    /// was not provided." and "Unrecognized command or argument"), some spread over lines.
+    /// </summary>
+    private static string Describe(ParseResult parse, RootCommand root)
+    {
+        if (parse.CommandResult.Command == root)
+        {
+            string commands = string.Join(", ", root.Subcommands.Select(c => c.Name));
+            string? first = parse.UnmatchedTokens.FirstOrDefault();
+            if (first is null) return $"no command given; expected one of: {commands}";
+            return first.StartsWith('-')
+                ? $"unknown option '{first}'; expected a command first, one of: {commands}"
+                : $"unknown command '{first}'; expected one of: {commands}";
+        }
+        return string.Join("; ", parse.Errors
+            .Select(e => string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).TrimEnd('.'))
+            .Distinct());
     }
 }
 

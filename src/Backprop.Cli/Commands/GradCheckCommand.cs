@@ -10,7 +10,8 @@ internal static class GradCheckCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var problem = new ProblemOptions();
-        var step = new Option<double>("--step") { Description = "Finite-difference step h", DefaultValueFactory = _ => GradientCheck.DefaultStep };
+        var step = OptionValues.Number("--step", GradientCheck.DefaultStep);
+        step.Description = "Finite-difference step h";
         var command = new Command("gradcheck",
             $"Compare every gradient with central differences (float64); exit code 1 if any element exceeds {GradientCheck.AbsoluteTolerance:G} + {GradientCheck.RelativeTolerance:G}·|g|");
         problem.AddTo(command);

@@ -28,19 +28,25 @@ internal sealed class ProblemOptions
         {
             if (model is not null || data is not null || loss is not null)
                 throw new BackpropException("--example replaces --model, --data and --loss; give one or the other");
+            if (!Problem.Examples.Any(e => e.Name == example))
+                throw new BackpropException($"--example: unknown example '{example}'; expected one of: {string.Join(", ", Problem.Examples.Select(e => e.Name))}");
             return Problem.FromExample<T>(example, learningRate);
         }
         var missing = new[] { ("--model", model), ("--data", data), ("--loss", loss) }.Where(o => o.Item2 is null).Select(o => o.Item1).ToList();
         if (missing.Count > 0)
             throw new BackpropException($"missing {string.Join(", ", missing)} (or use --example NAME; 'backprop examples' lists them)");
+        // The library's message ("unknown loss 'foo'") cannot know the name came from --loss.
+        if (!LossFunctions.Names.Contains(loss))
+            throw new BackpropException($"--loss: unknown loss '{loss}'; expected one of: {string.Join(", ", LossFunctions.Names)}");
         return Problem.FromFiles<T>(model!, data!, loss!, learningRate);
     }
 
-    public static Option<string> Precision() => new("--precision")
+    public static Option<string> Precision()
     {
-        Description = "Arithmetic: f64 (default) or f32; with f32 the files' numbers are rounded to float32 on load",
-        DefaultValueFactory = _ => "f64",
-    };
+        var option = OptionValues.OneOf("--precision", ["f64", "f32"], "f64");
+        option.Description = "Arithmetic: f64 (default) or f32; with f32 the files' numbers are rounded to float32 on load";
+        return option;
+    }
 
     public static bool IsSingle(string precision) => precision switch
     {

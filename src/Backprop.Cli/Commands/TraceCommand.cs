@@ -11,10 +11,13 @@ internal static class TraceCommand
     {
         var problem = new ProblemOptions();
         var precision = ProblemOptions.Precision();
-        var lr = new Option<double?>("--lr") { Description = "Learning rate: also show the SGD update and the loss after it (examples bring their own)", HelpName = "η" };
-        var format = new Option<string>("--format") { Description = "text, markdown (LaTeX matrices) or json", DefaultValueFactory = _ => "text" };
-        format.AcceptOnlyFromAmong([.. WorkedSolutionWriter.Formats]);
-        var digits = new Option<int>("--digits") { Description = "Decimals shown in text and markdown (json is always exact)", DefaultValueFactory = _ => 4 };
+        var lr = OptionValues.OptionalNumber("--lr");
+        lr.Description = "Learning rate: also show the SGD update and the loss after it (examples bring their own)";
+        lr.HelpName = "η";
+        var format = OptionValues.OneOf("--format", WorkedSolutionWriter.Formats, "text");
+        format.Description = "text, markdown (LaTeX matrices) or json";
+        var digits = OptionValues.Integer("--digits", 4);
+        digits.Description = "Decimals shown in text and markdown (json is always exact)";
         var command = new Command("trace", "Show every intermediate value, every gradient and the weight update, as a solution sheet does");
         problem.AddTo(command);
         command.Options.Add(lr);

@@ -34,8 +34,8 @@ public static class DataFile
         if (xShape.Length != expected.Length || !xShape.AsSpan(1).SequenceEqual(model.InputShape) || xShape[0] == 0)
             throw new BackpropException($"{source}: x: expected shape [N, {string.Join(", ", model.InputShape)}] with N ≥ 1 to fit the model's input, got {Tensor.Format(xShape)}");
         var (yValues, yShape) = JsonInput.NumberArray(JsonInput.Required(root, "y", source), $"{source}: y");
-        var x = Tensor<T>.FromDoubles(xValues, xShape);
-        var y = Tensor<T>.FromDoubles(yValues, yShape);
+        var x = new Tensor<T>(JsonInput.ToPrecision<T>(xValues, xShape, $"{source}: x"), xShape);
+        var y = new Tensor<T>(JsonInput.ToPrecision<T>(yValues, yShape, $"{source}: y"), yShape);
         CheckFinite(x, $"{source}: x");
         loss.CheckTarget(model.OutputShape, y, xShape[0], source);
         return new Batch<T>(x, y);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Text.Json;
 
 namespace Backprop.Models;
@@ -17,6 +18,8 @@ internal static class JsonInput
 
     public static JsonDocument Parse(string text, string source)
     {
+        // The parser's own message for this case ("... when isFinalBlock is true") speaks of its internals.
+        if (string.IsNullOrWhiteSpace(text)) throw new BackpropException($"{source}: the file is empty; expected a JSON object");
         try
         {
             return JsonDocument.Parse(text, Options);
@@ -30,9 +33,15 @@ internal static class JsonInput
 
     public static string ReadFile(string path)
     {
+        // .NET reports a directory as "Access to the path is denied", which sends people looking at permissions.
+        if (Directory.Exists(path)) throw new BackpropException($"{path}: is a directory, not a file");
         try
         {
             return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BackpropException($"{path}: no such file");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -89,6 +98,8 @@ internal static class JsonInput
     /// <summary>A number or a rectangular nested list of numbers, flattened row-major, with its shape.</summary>
     public static (double[] Values, int[] Shape) NumberArray(JsonElement e, string where)
     {
+        if (e.ValueKind is not (JsonValueKind.Array or JsonValueKind.Number))
+            throw new BackpropException($"{where}: expected a list of numbers, got {Describe(e)}");
         var shape = new List<int>();
         for (var probe = e; probe.ValueKind == JsonValueKind.Array; probe = probe.GetArrayLength() > 0 ? probe[0] : default)
         {
@@ -113,6 +124,33 @@ internal static class JsonInput
             throw new BackpropException($"{where}: expected {shape[depth]} entries, got {e.GetArrayLength()} (rows must all have the same shape)");
         int i = 0;
         foreach (var item in e.EnumerateArray()) Collect(item, $"{where}[{i++}]", shape, depth + 1, values);
+    }
+
+    /// <summary>
+    /// Rounds values read as float64 to <typeparamref name="T"/>. A value that overflows (1e39 in float32) is an error
+    /// naming the element, e.g. "data.json: x[0][1]: 1E+39 overflows float32".
+    /// </summary>
+    public static T[] ToPrecision<T>(double[] values, int[] shape, string where) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var result = new T[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            result[i] = T.CreateChecked(values[i]);
+            if (!T.IsFinite(result[i]))
+                throw new BackpropException($"{where}{Index(shape, i)}: {NumberFormat.RoundTrip(values[i])} overflows {PrecisionName<T>()}" +
+                    (typeof(T) == typeof(float) ? $" (its largest finite value is {NumberFormat.RoundTrip(float.MaxValue)})" : ""));
+        }
+        return result;
+    }
+
+    public static string PrecisionName<T>() => typeof(T) == typeof(float) ? "float32" : typeof(T) == typeof(double) ? "float64" : typeof(T).Name;
+
+    /// <summary>The nested index [i][j] of element <paramref name="flat"/> in a row-major array of <paramref name="shape"/>.</summary>
+    public static string Index(int[] shape, int flat)
+    {
+        var idx = new int[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--) { idx[d] = flat % shape[d]; flat /= shape[d]; }
+        return string.Concat(idx.Select(i => $"[{i}]"));
     }
 
     /// <summary>Formats a shape as [2][3], the way a nested list is indexed.</summary>

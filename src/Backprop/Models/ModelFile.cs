@@ -38,6 +38,8 @@ public static class ModelFile
         if (inputElement.ValueKind != JsonValueKind.Array || inputElement.GetArrayLength() is < 1 or > 3)
             throw new BackpropException($"{source}: input: expected the shape of one example, a list of 1 to 3 positive integers ([features], [channels, length] or [channels, height, width]), got {inputElement.GetRawText()}");
         var input = inputElement.EnumerateArray().Select((e, i) => JsonInput.Integer(e, $"{source}: input[{i}]", 1)).ToArray();
+        if (input.Aggregate(1L, (size, d) => Math.Min(size * d, (long)Array.MaxLength + 1)) > Array.MaxLength)
+            throw new BackpropException($"{source}: input: one example of shape {Tensor.Format(input)} has more elements than an array can hold");
         ulong seed = 0;
         if (root.TryGetProperty("seed", out var seedElement))
             seed = (ulong)JsonInput.Integer(seedElement, $"{source}: seed", 0);
@@ -59,11 +61,11 @@ public static class ModelFile
         {
             case "linear":
                 JsonInput.AllowOnly(e, at, ["type", "out", "bias", "weight"]);
-                return WithParameters(e, at, new LayerSpec { Type = type, Out = JsonInput.Integer(JsonInput.Required(e, "out", at), $"{where}.out", 1) });
+                return WithParameters(e, where, new LayerSpec { Type = type, Out = JsonInput.Integer(JsonInput.Required(e, "out", at), $"{where}.out", 1) });
             case "conv1d" or "conv2d":
                 JsonInput.AllowOnly(e, at, ["type", "out_channels", "kernel_size", "stride", "padding", "bias", "weight"]);
                 int dims = type == "conv1d" ? 1 : 2;
-                return WithParameters(e, at, new LayerSpec
+                return WithParameters(e, where, new LayerSpec
                 {
                     Type = type,
                     Out = JsonInput.Integer(JsonInput.Required(e, "out_channels", at), $"{where}.out_channels", 1),
@@ -149,7 +151,24 @@ public static class ModelFile
         {
             if (shape.Length != rank)
                 throw new BackpropException($"{where}: needs {what} per example, but its input is [N, {string.Join(", ", shape)}]" +
-                    (s.Type == "linear" ? "; add a flatten layer before it" : ""));
+                    s.Type switch
+                    {
+                        "linear" => "; add a flatten layer before it",
+                        "softmax" => "; softmax acts over the features of each example, so add a flatten layer before it",
+                        _ => "",
+                    });
+        }
+        // Shapes come from the file (each number up to 2^24), so a product can exceed what an array holds; say so
+        // here instead of failing inside a tensor constructor.
+        void NeedSize(string what, params int[] dims)
+        {
+            long size = 1;
+            foreach (int d in dims)
+            {
+                size *= d;
+                if (size > Array.MaxLength)
+                    throw new BackpropException($"{where}: its {what} would have shape {Tensor.Format(dims)}, more elements than an array can hold");
+            }
         }
         void NeedPositive(int[] outShape)
         {
@@ -160,14 +179,20 @@ public static class ModelFile
         {
             case "linear":
                 NeedRank(1, "a flat input [features]");
+                NeedSize("weight", s.Out, shape[0]);
                 return new Linear<T>(shape[0], s.Out, s.HasBias);
             case "conv1d":
                 NeedRank(2, "an input [channels, length]");
                 NeedPositive([(shape[1] + 2 * s.Padding[0] - s.KernelSize[0]) / s.Stride[0] + 1, shape[1] + 2 * s.Padding[0] - s.KernelSize[0] + 1]);
+                NeedSize("weight", s.Out, shape[0], s.KernelSize[0]);
+                NeedSize("output", s.Out, (shape[1] + 2 * s.Padding[0] - s.KernelSize[0]) / s.Stride[0] + 1);
                 return new Conv1d<T>(shape, s.Out, s.KernelSize[0], s.Stride[0], s.Padding[0], s.HasBias);
             case "conv2d":
                 NeedRank(3, "an input [channels, height, width]");
                 NeedPositive([shape[1] + 2 * s.Padding[0] - s.KernelSize[0] + 1, shape[2] + 2 * s.Padding[1] - s.KernelSize[1] + 1]);
+                NeedSize("weight", s.Out, shape[0], s.KernelSize[0], s.KernelSize[1]);
+                NeedSize("output", s.Out, (shape[1] + 2 * s.Padding[0] - s.KernelSize[0]) / s.Stride[0] + 1,
+                    (shape[2] + 2 * s.Padding[1] - s.KernelSize[1]) / s.Stride[1] + 1);
                 return new Conv2d<T>(shape, s.Out, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1]), (s.Padding[0], s.Padding[1]), s.HasBias);
             case "maxpool2d" or "avgpool2d":
                 NeedRank(3, "an input [channels, height, width]");
@@ -184,7 +209,7 @@ public static class ModelFile
             case "gelu": return new GELU<T>(shape);
             case "identity": return new Identity<T>(shape);
             case "softmax":
-                NeedRank(1, "a flat input [features] (softmax acts over the features of each example)");
+                NeedRank(1, "a flat input [features]");
                 return new Softmax<T>(shape[0]);
             default:
                 throw new BackpropException($"{where}: unknown layer type '{s.Type}'");
@@ -195,12 +220,7 @@ public static class ModelFile
     {
         if (!p.Value.HasShape(shape))
             throw new BackpropException($"{where}: expected {JsonInput.NestedShape(p.Value.Shape)}, got {JsonInput.NestedShape(shape)}");
-        for (int i = 0; i < values.Length; i++)
-        {
-            p.Value[i] = T.CreateChecked(values[i]);
-            if (!T.IsFinite(p.Value[i]))
-                throw new BackpropException($"{where}: element {i} = {NumberFormat.RoundTrip(values[i])} overflows {typeof(T).Name}");
-        }
+        JsonInput.ToPrecision<T>(values, shape, where).CopyTo(p.Value.Span);
     }
 
     /// <summary>The model as a spec with every parameter value, for writing or rebuilding in another precision.</summary>
