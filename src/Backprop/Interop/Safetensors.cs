@@ -82,36 +82,38 @@ public static class Safetensors
             }
 
         var buffer = new ArrayBufferWriter<byte>();
-            // Compact JSON in the reference implementation's layout: metadata first, then the tensors in data order.
-            using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        // Compact JSON in the reference implementation's layout: metadata first, then the tensors in data order.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            if (metadata is { Count: > 0 })
             {
-                json.WriteStartObject();
-                if (metadata is { Count: > 0 })
-                {
-                    json.WriteStartObject("__metadata__");
-                    foreach (var (key, value) in metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                        json.WriteString(key, value);
-                    json.WriteEndObject();
-                }
-                long offset = 0;
-                foreach (var (name, tensor) in tensors)
-                {
-                    json.WriteStartObject(name);
-                    json.WriteString("dtype", dtype);
-                    json.WriteStartArray("shape");
-                    foreach (int d in tensor.Shape) json.WriteNumberValue(d);
-                    json.WriteEndArray();
-                    json.WriteStartArray("data_offsets");
-                    json.WriteNumberValue(offset);
-                    offset += (long)tensor.Length * size;
-                    json.WriteNumberValue(offset);
-                    json.WriteEndArray();
-                    json.WriteEndObject();
-                }
+                json.WriteStartObject("__metadata__");
+                foreach (var (key, value) in metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                    json.WriteString(key, value);
                 json.WriteEndObject();
             }
+            long offset = 0;
+            foreach (var (name, tensor) in tensors)
+            {
+                json.WriteStartObject(name);
+                json.WriteString("dtype", dtype);
+                json.WriteStartArray("shape");
+                foreach (int d in tensor.Shape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                offset += (long)tensor.Length * size;
+                json.WriteNumberValue(offset);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
         // Pad with spaces so that the data starts on an 8-byte boundary, as the reference implementation does.
         int padded = (buffer.WrittenCount + 7) / 8 * 8;
+        if (padded > SafetensorsFile.MaxHeaderLength)
+            throw new BackpropException($"{source}: the header would take {padded} bytes, over the limit of {SafetensorsFile.MaxHeaderLength} that readers accept");
         var header = new byte[padded];
         buffer.WrittenSpan.CopyTo(header);
         header.AsSpan(buffer.WrittenCount).Fill((byte)' ');
