@@ -121,8 +121,9 @@ public static class CsvReader
 
         var parsed = new Parsed(header, labelIndex, fixedClasses ?? new LabelSet(), fixedClasses is not null);
         int featureCount = header.Length - 1;
-        int capacity = 1024;
-        if (!labelsOnly) parsed.Features = new float[(long)capacity * featureCount <= Array.MaxLength ? capacity * featureCount : featureCount];
+        // Room for up to 1024 rows but at most 2²⁰ values to start with (a wide header is no reason to allocate much).
+        int capacity = Math.Clamp((1 << 20) / featureCount, 1, 1024);
+        if (!labelsOnly) parsed.Features = new float[capacity * featureCount];
         parsed.RowLabels = new int[capacity];
 
         while ((line = DataInput.ReadLine(reader, path)) is not null)
