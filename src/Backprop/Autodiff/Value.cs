@@ -119,11 +119,14 @@ public sealed class Value
     /// <summary>
     /// Back-propagates from this value: sets d(this)/d(this) = 1, then visits the graph once in reverse
     /// topological order (every value after all the values computed from it), each operator adding its
-    /// operands' share of its gradient. Gradients accumulate: call <see cref="ZeroGrad"/> before a second pass.
+    /// operands' share of its gradient. As in PyTorch, leaves (inputs, constants) accumulate over passes, so call
+    /// <see cref="ZeroGrad"/> between passes; computed values start each pass from 0 (their gradients belong to it).
     /// </summary>
     public void Backward()
     {
         var order = Topological();
+        foreach (var v in order)
+            if (v.Operands.Count > 0) v.Grad = 0;
         Grad = 1;
         for (int i = order.Count - 1; i >= 0; i--) order[i]._backward?.Invoke();
     }
