@@ -48,7 +48,7 @@ public static class ComputationGraph
                     sb.AppendLine($"  {Source(v.Operands[k])} -> op{i}{label};");
                 }
             }
-            if (v.Operands.Count == 0 && v.Label is null)
+            if (v.IsConstant)
             {
                 sb.AppendLine($"  v{i} [shape=ellipse, style=dashed, label=\"{format(v.Data)}\\ngrad {format(v.Grad)}\"];");
             }

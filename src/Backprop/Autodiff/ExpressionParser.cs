@@ -97,8 +97,10 @@ public static class ExpressionParser
 
         private Token Take() => _tokens[_next++];
 
-        private BackpropException Error(Token at, string message) =>
-            new($"{_source}: {(_multiline ? $"line {at.Line}, " : "")}column {at.Column}: {message}");
+        private BackpropException Error(Token at, string message) => new($"{_source}: {Place(at)}: {message}");
+
+        // "column 9", or "line 2, column 9" when the text has several lines.
+        private string Place(Token at) => $"{(_multiline ? $"line {at.Line}, " : "")}column {at.Column}";
 
         private BackpropException Expected(string what) => Error(Peek, $"expected {what}, found {Peek.Describe()}");
 
@@ -126,7 +128,7 @@ public static class ExpressionParser
                 if (_unknown.Count == 1)
                     throw Error(_unknown[0], $"unknown variable '{_unknown[0].Text}': it is not {where} and not assigned before");
                 throw new BackpropException($"{_source}: unknown variables "
-                    + string.Join(", ", _unknown.Select(t => $"'{t.Text}' ({(_multiline ? $"line {t.Line}, " : "")}column {t.Column})"))
+                    + string.Join(", ", _unknown.Select(t => $"'{t.Text}' ({Place(t)})"))
                     + $": they are not {where} and not assigned before");
             }
             return new ParsedExpression(inputValues, assigned);
@@ -147,7 +149,7 @@ public static class ExpressionParser
             if (!Peek.Is('=')) throw Expected($"'=' after '{name.Text}'");
             _next++;
             if (_assignedAt.TryGetValue(name.Text, out var before))
-                throw Error(name, $"'{name.Text}' is already assigned at column {before.Column}; use a new name");
+                throw Error(name, $"'{name.Text}' is already assigned at {Place(before)}; use a new name");
             if (_variables.ContainsKey(name.Text))
                 throw Error(name, $"'{name.Text}' is an input{(_inputsOption is null ? "" : $" (given with {_inputsOption})")} and cannot be assigned");
             var value = Expression();
