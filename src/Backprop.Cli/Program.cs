@@ -17,6 +17,8 @@ public static class Program
             TraceCommand.Create(stdout, stderr),
             GradCheckCommand.Create(stdout, stderr),
             ExamplesCommand.Create(stdout, stderr),
+            GraphCommand.Create(stdout, stderr),
+            PlotCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -23,6 +23,10 @@ public static class NumberFormat
         return s.StartsWith('-') && s.AsSpan(1).Trim("0.").IsEmpty ? s[1..] : s;
     };
 
+    /// <summary>At most <paramref name="digits"/> significant digits, for labels in pictures (−0 printed as 0).</summary>
+    public static Func<double, string> Significant(int digits) => value =>
+        value == 0 ? "0" : value.ToString("G" + digits, CultureInfo.InvariantCulture);
+
     /// <summary>Appends values as nested JSON-style arrays following <paramref name="shape"/>.</summary>
     public static void AppendNested(StringBuilder sb, ReadOnlySpan<double> values, ReadOnlySpan<int> shape, Func<double, string> format)
     {
