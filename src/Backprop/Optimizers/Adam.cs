@@ -8,14 +8,15 @@ namespace Backprop.Optimizers;
 /// Adam, exactly torch.optim.Adam (1.13, amsgrad off). For each parameter p with gradient g, at step t
 /// (η = <see cref="Optimizer{T}.LearningRate"/>, λ = weight decay):
 /// <code>
-/// g  = g + λ·p                       (when λ ≠ 0: L2 penalty added to the gradient)
-/// m  = β₁·m + (1 − β₁)·g
-/// v  = β₂·v + (1 − β₂)·g·g
-/// bias_correction1 = 1 − β₁ᵗ,   bias_correction2 = 1 − β₂ᵗ        (in double)
-/// step_size = η / bias_correction1
+/// g  = g + λ·p                       (when λ ≠ 0: L2 penalty added to the gradient)   fma(p, λ, g)
+/// m  = β₁·m + (1 − β₁)·g                                               fma(g, 1 − β₁, m·β₁)
+/// v  = β₂·v + (1 − β₂)·g·g                                             fma((1 − β₂)·g, g, v·β₂)
+/// bias_correction1 = 1 − β₁ᵗ,   bias_correction2 = 1 − β₂ᵗ             (in double)
+/// step_size = η / bias_correction1                                     (in double)
 /// denom = √v / √bias_correction2 + ε
-/// p  = p − step_size·m / denom
+/// p  = p − step_size·m / denom                                         p + ((−step_size)·m) / denom
 /// </code>
+/// The right-hand column is how each line rounds (see <see cref="Optimizer{T}"/>).
 /// Defaults as PyTorch's: η = 1e-3, β = (0.9, 0.999), ε = 1e-8, λ = 0. State: "&lt;name&gt;.exp_avg" (m) and
 /// "&lt;name&gt;.exp_avg_sq" (v); t is <see cref="Optimizer{T}.StepCount"/>.
 /// </summary>
@@ -52,13 +53,14 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
 /// gradient g, at step t (η = <see cref="Optimizer{T}.LearningRate"/>, λ = weight decay):
 /// <code>
 /// p  = p·(1 − η·λ)                   (1 − η·λ computed in double)
-/// m  = β₁·m + (1 − β₁)·g
-/// v  = β₂·v + (1 − β₂)·g·g
-/// bias_correction1 = 1 − β₁ᵗ,   bias_correction2 = 1 − β₂ᵗ
-/// step_size = η / bias_correction1
+/// m  = β₁·m + (1 − β₁)·g                                               fma(g, 1 − β₁, m·β₁)
+/// v  = β₂·v + (1 − β₂)·g·g                                             fma((1 − β₂)·g, g, v·β₂)
+/// bias_correction1 = 1 − β₁ᵗ,   bias_correction2 = 1 − β₂ᵗ             (in double)
+/// step_size = η / bias_correction1                                     (in double)
 /// denom = √v / √bias_correction2 + ε
-/// p  = p − step_size·m / denom
+/// p  = p − step_size·m / denom                                         p + ((−step_size)·m) / denom
 /// </code>
+/// The right-hand column is how each line rounds (see <see cref="Optimizer{T}"/>).
 /// Defaults as PyTorch's: η = 1e-3, β = (0.9, 0.999), ε = 1e-8, λ = 0.01. State: "&lt;name&gt;.exp_avg" (m) and
 /// "&lt;name&gt;.exp_avg_sq" (v).
 /// </summary>
@@ -135,9 +137,9 @@ internal sealed class AdamMoments<T> where T : unmanaged, IFloatingPointIeee754<
             {
                 T g = grad[j];
                 if (decoupledDecay) p[j] = p[j] * shrink;
-                else if (coupledDecay) g = g + wd * p[j];
-                m[j] = m[j] * b1 + oneMinusB1 * g;
-                v[j] = v[j] * b2 + oneMinusB2 * g * g;
+                else if (coupledDecay) g = T.FusedMultiplyAdd(p[j], wd, g);
+                m[j] = T.FusedMultiplyAdd(g, oneMinusB1, m[j] * b1);
+                v[j] = T.FusedMultiplyAdd(oneMinusB2 * g, g, v[j] * b2);
                 T denom = T.Sqrt(v[j]) / bc2Sqrt + eps;
                 p[j] = p[j] + negStepSize * m[j] / denom;
             }

@@ -8,12 +8,13 @@ namespace Backprop.Optimizers;
 /// Stochastic gradient descent with optional momentum, exactly torch.optim.SGD (1.13). For each parameter p with
 /// gradient g, at step t (η = <see cref="Optimizer{T}.LearningRate"/>, μ = momentum, τ = dampening, λ = weight decay):
 /// <code>
-/// d = g + λ·p                        (when λ ≠ 0)
+/// d = g + λ·p                        (when λ ≠ 0)                     fma(p, λ, g)
 /// b = d                              (t = 1: the first momentum step copies d, without dampening)
-/// b = μ·b + (1 − τ)·d                (t > 1)
-/// d = d + μ·b   if nesterov,  d = b  otherwise     (when μ ≠ 0)
-/// p = p − η·d
+/// b = μ·b + (1 − τ)·d                (t > 1)                          fma(d, 1 − τ, μ·b)
+/// d = d + μ·b   if nesterov,  d = b  otherwise     (when μ ≠ 0)      fma(b, μ, d)
+/// p = p − η·d                                                         fma(d, −η, p)
 /// </code>
+/// The right-hand column is how each line rounds (see <see cref="Optimizer{T}"/>).
 /// State: "&lt;name&gt;.momentum_buffer" (b) when μ ≠ 0, none otherwise.
 /// </summary>
 public sealed class SGD<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -63,19 +64,19 @@ public sealed class SGD<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
             {
                 for (int j = 0; j < p.Length; j++)
                 {
-                    T d = decay ? g[j] + wd * p[j] : g[j];
-                    p[j] = p[j] + negLr * d;
+                    T d = decay ? T.FusedMultiplyAdd(p[j], wd, g[j]) : g[j];
+                    p[j] = T.FusedMultiplyAdd(d, negLr, p[j]);
                 }
                 continue;
             }
             Span<T> buf = _momentumBuffers[i].Span;
             for (int j = 0; j < p.Length; j++)
             {
-                T d = decay ? g[j] + wd * p[j] : g[j];
-                T b = first ? d : buf[j] * mu + keep * d;
+                T d = decay ? T.FusedMultiplyAdd(p[j], wd, g[j]) : g[j];
+                T b = first ? d : T.FusedMultiplyAdd(d, keep, buf[j] * mu);
                 buf[j] = b;
-                d = Nesterov ? d + mu * b : b;
-                p[j] = p[j] + negLr * d;
+                d = Nesterov ? T.FusedMultiplyAdd(b, mu, d) : b;
+                p[j] = T.FusedMultiplyAdd(d, negLr, p[j]);
             }
         }
     }
