@@ -12,8 +12,10 @@ namespace Backprop.Models;
 /// <code>
 /// {"input": [2], "seed": 0, "layers": [{"type": "linear", "out": 2, "weight": [[3, 4], [6, 5]], "bias": [1, -6]}, {"type": "sigmoid"}]}
 /// </code>
-/// Each layer's input shape is inferred from the one before. Parameters without values are initialised with
-/// PyTorch's default scheme from "seed". Written files hold every value, so a model loads back exactly.
+/// Each layer's input shape is inferred from the one before. Parameters without values are initialised from "seed":
+/// with PyTorch's default scheme, or as a linear/conv layer's "init" (weight) and "bias_init" (bias) say, e.g.
+/// <c>"init": {"name": "kaiming_normal", "mode": "fan_in", "nonlinearity": "relu"}</c> or <c>"bias_init": "zeros"</c>.
+/// Written files hold every value, so a model loads back exactly; "init" is written back only when a spec has it.
 /// </summary>
 public static class ModelFile
 {
@@ -60,10 +62,10 @@ public static class ModelFile
         switch (type)
         {
             case "linear":
-                JsonInput.AllowOnly(e, at, ["type", "out", "bias", "weight"]);
+                JsonInput.AllowOnly(e, at, ["type", "out", "bias", "weight", "init", "bias_init"]);
                 return WithParameters(e, where, new LayerSpec { Type = type, Out = JsonInput.Integer(JsonInput.Required(e, "out", at), $"{where}.out", 1) });
             case "conv1d" or "conv2d":
-                JsonInput.AllowOnly(e, at, ["type", "out_channels", "kernel_size", "stride", "padding", "bias", "weight"]);
+                JsonInput.AllowOnly(e, at, ["type", "out_channels", "kernel_size", "stride", "padding", "bias", "weight", "init", "bias_init"]);
                 int dims = type == "conv1d" ? 1 : 2;
                 return WithParameters(e, where, new LayerSpec
                 {
@@ -115,11 +117,70 @@ public static class ModelFile
             else if (b.ValueKind == JsonValueKind.Array) bias = JsonInput.NumberArray(b, $"{where}.bias");
             else throw new BackpropException($"{where}.bias: expected true, false or a list of numbers, got {JsonInput.Describe(b)}");
         }
+        Initializer? init = e.TryGetProperty("init", out var i) ? ParseInit(i, $"{where}.init", forBias: false) : null;
+        Initializer? biasInit = null;
+        if (e.TryGetProperty("bias_init", out var bi))
+        {
+            if (!hasBias) throw new BackpropException($"{where}.bias_init: the layer has no bias (\"bias\": false)");
+            biasInit = ParseInit(bi, $"{where}.bias_init", forBias: true);
+        }
         return new LayerSpec
         {
             Type = spec.Type, Out = spec.Out, KernelSize = spec.KernelSize, Stride = spec.Stride, Padding = spec.Padding,
-            HasBias = hasBias, Weight = weight, Bias = bias,
+            HasBias = hasBias, Weight = weight, Bias = bias, Init = init, BiasInit = biasInit,
         };
+    }
+
+    /// <summary>
+    /// "init" / "bias_init": a name ("zeros") or an object {"name": "kaiming_normal", "mode": "fan_in", ...} with
+    /// only the fields that name takes (<see cref="Initializer.Fields"/>), each checked here.
+    /// </summary>
+    private static Initializer ParseInit(JsonElement e, string where, bool forBias)
+    {
+        if (e.ValueKind is not (JsonValueKind.String or JsonValueKind.Object))
+            throw new BackpropException($"{where}: expected an initializer name or an object {{\"name\": ...}}, got {JsonInput.Describe(e)}");
+        bool isName = e.ValueKind == JsonValueKind.String;
+        string name = isName ? e.GetString()! : JsonInput.String(JsonInput.Required(e, "name", where), $"{where}.name");
+        string nameAt = isName ? where : $"{where}.name";
+        if (!Initializer.Names.Contains(name))
+            throw new BackpropException($"{nameAt}: unknown initializer '{name}'; expected one of: {string.Join(", ", forBias ? Initializer.BiasNames : Initializer.Names)}");
+        if (forBias && !Initializer.BiasNames.Contains(name))
+            throw new BackpropException($"{nameAt}: {name} needs a weight's fan-in and fan-out, so it cannot initialise a bias; expected one of: {string.Join(", ", Initializer.BiasNames)}");
+        var fields = Initializer.Fields(name);
+        if (isName)
+        {
+            if (name == "constant") throw new BackpropException($"{where}: constant needs a value: {{\"name\": \"constant\", \"value\": ...}}");
+            return new Initializer(name);
+        }
+        foreach (var p in e.EnumerateObject())
+            if (p.Name != "name" && !fields.Contains(p.Name))
+                throw new BackpropException(fields.Count == 0
+                    ? $"{where}: unknown field '{p.Name}'; {name} takes no arguments"
+                    : $"{where}: unknown field '{p.Name}'; {name} takes: {string.Join(", ", fields)}");
+        double? Number(string field) => e.TryGetProperty(field, out var v) ? JsonInput.Number(v, $"{where}.{field}") : null;
+        string? OneOf(string field, IReadOnlyList<string> allowed)
+        {
+            if (!e.TryGetProperty(field, out var v)) return null;
+            string s = JsonInput.String(v, $"{where}.{field}");
+            return allowed.Contains(s) ? s : throw new BackpropException($"{where}.{field}: expected one of: {string.Join(", ", allowed)}; got '{s}'");
+        }
+        var init = new Initializer(name)
+        {
+            Value = Number("value"), Mean = Number("mean"), Std = Number("std"), A = Number("a"), B = Number("b"), Gain = Number("gain"),
+            Mode = OneOf("mode", Init.Modes), Nonlinearity = OneOf("nonlinearity", Init.Nonlinearities),
+        };
+        switch (name)
+        {
+            case "constant" when init.Value is null:
+                throw new BackpropException($"{where}: missing field 'value'");
+            case "normal" when init.Std < 0:
+                throw new BackpropException($"{where}.std: must be ≥ 0, got {NumberFormat.RoundTrip(init.Std.Value)}");
+            case "uniform" when (init.A ?? 0) > (init.B ?? 1):
+                throw new BackpropException($"{where}: a = {NumberFormat.RoundTrip(init.A ?? 0)} is greater than b = {NumberFormat.RoundTrip(init.B ?? 1)}");
+            case "kaiming_uniform" or "kaiming_normal" when init.A is not null && (init.Nonlinearity ?? "leaky_relu") != "leaky_relu":
+                throw new BackpropException($"{where}.a: the negative slope applies only to nonlinearity leaky_relu, not {init.Nonlinearity}");
+        }
+        return init;
     }
 
     /// <summary>Builds the layers, inferring each input shape, checking given values and initialising the rest.</summary>
@@ -137,12 +198,34 @@ public static class ModelFile
             {
                 var given = p.Name == "weight" ? ls.Weight : ls.Bias;
                 if (given is { } g) SetValues(p, g.Values, g.Shape, $"{source}: layers[{i}].{p.Name}");
-                else DefaultInitialization.Fill(layer, p, rng);
+                else Initialize(layer, p, p.Name == "weight" ? ls.Init : ls.BiasInit, rng, $"{where}.{(p.Name == "weight" ? "init" : "bias_init")}");
             }
             layers.Add(layer);
             shape = layer.OutputShape;
         }
         return new Sequential<T>(spec.Input, layers);
+    }
+
+    // Parameters without values draw from the model's one Rng in a fixed order: layer by layer, weight before bias,
+    // each tensor in row-major order. Given values and zeros/constant draw nothing.
+    private static void Initialize<T>(Layer<T> layer, Parameter<T> p, Initializer? init, Rng rng, string where) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (init is null)
+        {
+            DefaultInitialization.Fill(layer, p, rng);
+            return;
+        }
+        try
+        {
+            init.Fill(layer, p, rng);
+        }
+        catch (ArgumentException e)
+        {
+            throw new BackpropException($"{where}: {init.Name}: {e.Message}");
+        }
+        for (int k = 0; k < p.Value.Length; k++)
+            if (!T.IsFinite(p.Value[k]))
+                throw new BackpropException($"{where}: {init.Name} gave element {k} = {NumberFormat.RoundTrip(double.CreateChecked(p.Value[k]))}, which overflows {typeof(T).Name}");
     }
 
     private static Layer<T> CreateLayer<T>(LayerSpec s, int[] shape, string where) where T : unmanaged, IFloatingPointIeee754<T>
@@ -294,6 +377,29 @@ public static class ModelFile
         return sb.ToString();
     }
 
+    // {"name": "kaiming_normal", "mode": "fan_in"}: only the arguments that were given.
+    private static string InitJson(Initializer init)
+    {
+        var sb = new StringBuilder("{\"name\": \"").Append(init.Name).Append('"');
+        void Number(string field, double? v)
+        {
+            if (v is double d) sb.Append(", \"").Append(field).Append("\": ").Append(NumberFormat.RoundTrip(d));
+        }
+        void Text(string field, string? v)
+        {
+            if (v is not null) sb.Append(", \"").Append(field).Append("\": \"").Append(v).Append('"');
+        }
+        Number("value", init.Value);
+        Number("mean", init.Mean);
+        Number("std", init.Std);
+        Number("a", init.A);
+        Number("b", init.B);
+        Number("gain", init.Gain);
+        Text("mode", init.Mode);
+        Text("nonlinearity", init.Nonlinearity);
+        return sb.Append('}').ToString();
+    }
+
     private static void AppendLayer(StringBuilder sb, LayerSpec s, string? valueIndent)
     {
         sb.Append("{\"type\": \"").Append(s.Type).Append('"');
@@ -316,6 +422,8 @@ public static class ModelFile
         }
         if (s.Type is "linear" or "conv1d" or "conv2d")
         {
+            if (s.Init is { } init) sb.Append(", \"init\": ").Append(InitJson(init));
+            if (s.BiasInit is { } biasInit) sb.Append(", \"bias_init\": ").Append(InitJson(biasInit));
             if (s.Weight is { } w && valueIndent is not null)
                 sb.Append(',').Append(valueIndent).Append("\"weight\": ").Append(NumberFormat.Nested(w.Values, w.Shape, NumberFormat.RoundTrip));
             if (!s.HasBias) sb.Append(", \"bias\": false");

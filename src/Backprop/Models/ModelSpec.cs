@@ -1,3 +1,5 @@
+using Backprop.Initializers;
+
 namespace Backprop.Models;
 
 /// <summary>What a model file says, before any layer is built: the input shape, the seed and the layers in order.</summary>
@@ -40,4 +42,13 @@ public sealed class LayerSpec
     public (double[] Values, int[] Shape)? Weight { get; init; }
 
     public (double[] Values, int[] Shape)? Bias { get; init; }
+
+    /// <summary>
+    /// linear/conv: how to initialise the weight when no values are given (null: PyTorch's default). Like "seed",
+    /// it applies only to a parameter without values.
+    /// </summary>
+    public Initializer? Init { get; init; }
+
+    /// <summary>linear/conv: how to initialise the bias when no values are given (null: PyTorch's default).</summary>
+    public Initializer? BiasInit { get; init; }
 }
