@@ -17,6 +17,9 @@ public static class Program
             TraceCommand.Create(stdout, stderr),
             GradCheckCommand.Create(stdout, stderr),
             ExamplesCommand.Create(stdout, stderr),
+            TrainCommand.Create(stdout, stderr),
+            EvalCommand.Create(stdout, stderr),
+            PredictCommand.Create(stdout, stderr),
             GraphCommand.Create(stdout, stderr),
             PlotCommand.Create(stdout, stderr),
         };

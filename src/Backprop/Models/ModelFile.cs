@@ -25,6 +25,9 @@ public static class ModelFile
     public static Sequential<T> Load<T>(string path) where T : unmanaged, IFloatingPointIeee754<T> =>
         Build<T>(Parse(JsonInput.ReadFile(path), path), path);
 
+    /// <summary>The text of a model file, or a clear error naming it.</summary>
+    public static string ReadText(string path) => JsonInput.ReadFile(path);
+
     /// <summary>Reads model JSON; <paramref name="source"/> (usually the file name) starts every error message.</summary>
     public static ModelSpec Parse(string json, string source)
     {
@@ -340,7 +343,12 @@ public static class ModelFile
     /// <summary>Model JSON with every value, one layer per line group, numbers in shortest round-trip form.</summary>
     public static string Write<T>(Sequential<T> model) where T : unmanaged, IFloatingPointIeee754<T> => Write(ToSpec(model));
 
-    public static string Write(ModelSpec spec)
+    public static string Write(ModelSpec spec) => Write(spec, withValues: true);
+
+    /// <summary>The architecture only (no parameter values), for a model whose weights live in a safetensors file.</summary>
+    public static string WriteArchitecture(ModelSpec spec) => Write(spec, withValues: false);
+
+    private static string Write(ModelSpec spec, bool withValues)
     {
         var sb = new StringBuilder();
         sb.Append("{\n  \"input\": [").Append(string.Join(", ", spec.Input)).Append("],\n");
@@ -349,7 +357,7 @@ public static class ModelFile
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             sb.Append(i == 0 ? "\n    " : ",\n    ");
-            AppendLayer(sb, spec.Layers[i], "\n      ");
+            AppendLayer(sb, spec.Layers[i], withValues ? "\n      " : null);
         }
         sb.Append(spec.Layers.Count > 0 ? "\n  ]\n}\n" : "]\n}\n");
         return sb.ToString();

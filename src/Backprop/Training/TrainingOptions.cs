@@ -1,0 +1,46 @@
+namespace Backprop.Training;
+
+/// <summary>Everything that determines a training run. The same options and seed give the same weights bit for bit.</summary>
+public sealed record TrainingOptions
+{
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 128;
+    public string Optimizer { get; init; } = "sgd";
+    public double LearningRate { get; init; } = 0.05;
+    public double Momentum { get; init; } = 0.9;
+    public bool Nesterov { get; init; }
+    public double WeightDecay { get; init; }
+    public string Schedule { get; init; } = "constant";
+    public string Loss { get; init; } = "cross_entropy";
+    public ulong Seed { get; init; }
+    /// <summary>Fraction of the training set held out for validation (seeded).</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>Stop when the validation loss has not improved for this many epochs; null: never.</summary>
+    public int? Patience { get; init; }
+    /// <summary>Standardise each feature with the training set's mean and standard deviation (after scaling to [0, 1]).</summary>
+    public bool Standardize { get; init; }
+    /// <summary>Use only the first N training examples (quick runs, CI); null: all.</summary>
+    public int? Limit { get; init; }
+    /// <summary>With a CSV dataset: the name of the label column.</summary>
+    public string? LabelColumn { get; init; }
+
+    /// <summary>Checks every option, naming the one at fault.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new BackpropException($"--epochs: expected at least 1, got {Epochs}");
+        if (BatchSize < 1) throw new BackpropException($"--batch-size: expected at least 1, got {BatchSize}");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new BackpropException($"--lr: expected a positive number, got {LearningRate}");
+        if (!(Momentum >= 0 && Momentum < 1)) throw new BackpropException($"--momentum: expected a number in [0, 1), got {Momentum}");
+        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) throw new BackpropException($"--weight-decay: expected a number ≥ 0, got {WeightDecay}");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new BackpropException($"--validation: expected a fraction in [0, 1), got {ValidationFraction}");
+        if (Patience is < 1) throw new BackpropException($"--patience: expected at least 1, got {Patience}");
+        if (Limit is < 1) throw new BackpropException($"--limit: expected at least 1, got {Limit}");
+    }
+}
+
+/// <summary>What one epoch measured.</summary>
+public sealed record EpochMetrics(int Epoch, double LearningRate, double TrainLoss, double TrainAccuracy,
+    double ValidationLoss, double ValidationAccuracy, double Seconds);
+
+/// <summary>Progress within an epoch, reported after each mini-batch.</summary>
+public readonly record struct BatchProgress(int Epoch, int ExamplesDone, int ExamplesTotal, double RunningLoss, double Seconds);
