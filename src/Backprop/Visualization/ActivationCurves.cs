@@ -1,3 +1,4 @@
+using Backprop.IO;
 using Backprop.Layers;
 using Backprop.Tensors;
 using ScottPlot;
@@ -74,7 +75,7 @@ public static class ActivationCurves
         var multiplot = Draw(curves);
         if (extension == ".png")
         {
-            File.WriteAllBytes(path, multiplot.Render(width, height).GetImageBytes(ImageFormat.Png));
+            AtomicFile.WriteAllBytes(path, multiplot.Render(width, height).GetImageBytes(ImageFormat.Png));
             return;
         }
         using var stream = new MemoryStream();
@@ -83,7 +84,7 @@ public static class ActivationCurves
             canvas.Clear(SKColors.White);
             multiplot.Render(canvas, new PixelRect(0, width, height, 0));
         }
-        File.WriteAllBytes(path, stream.ToArray());
+        AtomicFile.WriteAllBytes(path, stream.ToArray());
     }
 
     private static readonly Color FunctionColor = Color.FromHex("#1f77b4"), DerivativeColor = Color.FromHex("#d62728"),
@@ -107,12 +108,11 @@ public static class ActivationCurves
 
     private static void Panel(Plot plot, double[] x, double[] y, Color color, string title, string yLabel)
     {
-        plot.Font.Set(SansFont);
         plot.Add.HorizontalLine(0, 1, AxisColor);
         plot.Add.VerticalLine(0, 1, AxisColor);
         var line = plot.Add.ScatterLine(x, y, color);
         line.LineWidth = 2.5f;
-        Style(plot, title, "x", yLabel);
+        Charts.Style(plot, title, "x", yLabel);
         plot.Axes.SetLimitsX(x[0], x[^1]);
         var (low, high) = Range(y);
         double pad = 0.08 * (high - low);
@@ -149,17 +149,5 @@ public static class ActivationCurves
     {
         double low = Math.Min(0, y.Min()), high = Math.Max(0, y.Max());
         return (low, Math.Max(high, low + 1e-9));
-    }
-
-    // ScottPlot's own choice falls back to a serif face on Linux; prefer a sans face that is installed.
-    private static readonly string SansFont =
-        new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Segoe UI" }.FirstOrDefault(SKFontManager.Default.FontFamilies.Contains) ?? Fonts.Default;
-
-    /// <summary>The common look of Backprop's charts: a title and both axis labels.</summary>
-    private static void Style(Plot plot, string title, string xLabel, string yLabel)
-    {
-        plot.Title(title, size: 15);
-        plot.XLabel(xLabel, size: 13);
-        plot.YLabel(yLabel, size: 13);
     }
 }

@@ -35,12 +35,17 @@ public static class Charts
         plot.ShowLegend();
     }
 
-    /// <summary>The common look of every Backprop chart.</summary>
+    // ScottPlot's own choice falls back to a serif face on Linux; prefer a sans face that is installed.
+    private static readonly string SansFont =
+        new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Segoe UI" }.FirstOrDefault(SkiaSharp.SKFontManager.Default.FontFamilies.Contains) ?? Fonts.Default;
+
+    /// <summary>The common look of every Backprop chart: one sans font, a title and both axis labels.</summary>
     public static void Style(Plot plot, string title, string xLabel, string yLabel)
     {
-        plot.Title(title);
-        plot.XLabel(xLabel);
-        plot.YLabel(yLabel);
+        plot.Font.Set(SansFont);
+        plot.Title(title, size: 15);
+        plot.XLabel(xLabel, size: 13);
+        plot.YLabel(yLabel, size: 13);
     }
 
     /// <summary>A heatmap of confusion[true, predicted], each cell labelled with its count.</summary>
