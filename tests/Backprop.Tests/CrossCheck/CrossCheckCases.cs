@@ -23,12 +23,9 @@ internal enum CaseKind
 /// <param name="Name">Unique, usable as a file name: "017-mlp-relu-scaled-hinge".</param>
 /// <param name="ModelJson">Written by <see cref="ModelFile.Write{T}(Sequential{T})"/>, so every weight is explicit.</param>
 /// <param name="KinkMargin">How far the batch stays from every kink of the network and loss (see <see cref="CrossCheckCases.KinkMargin"/>); 0 for edge cases, which sit on kinks on purpose.</param>
+/// <param name="Float32">Whether float32 is held to float64 on this case: not the wide ones (see <see cref="CrossCheckCases.Generate"/>) nor one edge case.</param>
 internal sealed record CrossCheckCase(
-    string Name, CaseKind Kind, string Family, string Loss, string ModelJson, string DataJson, int BatchSize, double KinkMargin)
-{
-    /// <summary>Whether float32 is held to float64 on this case: all but the wide ones (see <see cref="CrossCheckCases.Generate"/>).</summary>
-    public bool Float32 => Kind != CaseKind.Wide;
-}
+    string Name, CaseKind Kind, string Family, string Loss, string ModelJson, string DataJson, int BatchSize, double KinkMargin, bool Float32);
 
 /// <summary>
 /// Networks covering every layer type and every loss, from a fixed seed. Each family of architectures is paired with
@@ -77,12 +74,12 @@ internal static class CrossCheckCases
             foreach (string family in Families)
                 foreach (string loss in LossFunctions.Names)
                     cases.Add(Make($"{cases.Count:D3}-{family}-{loss}{(kind == CaseKind.Wide ? "-wide" : "")}", kind, family, loss, rng));
-        foreach (var (name, loss, model, data) in EdgeCases.All)
+        foreach (var (name, loss, model, data, float32) in EdgeCases.All)
         {
             var built = ModelFile.Build<double>(ModelFile.Parse(model, name), name);
             var lossFunction = LossFunctions.Create<double>(loss);
             int n = DataFile.Parse(data, name, built, lossFunction).X.Shape[0]; // also checks that the engine accepts it
-            cases.Add(new CrossCheckCase($"{cases.Count:D3}-edge-{name}", CaseKind.Edge, "edge", loss, ModelFile.Write(built), data, n, 0));
+            cases.Add(new CrossCheckCase($"{cases.Count:D3}-edge-{name}", CaseKind.Edge, "edge", loss, ModelFile.Write(built), data, n, 0, float32));
         }
         return cases;
     }
@@ -106,7 +103,7 @@ internal static class CrossCheckCases
             if (lossName == "bce" && model.Forward(x).Data.Any(p => Math.Min(p, 1 - p) < MinBceDistance)) continue;
             string data = "{\"x\": " + NumberFormat.Nested(x.Data, x.Shape, NumberFormat.RoundTrip) +
                           ",\n \"y\": " + NumberFormat.Nested(y.Data, y.Shape, NumberFormat.RoundTrip) + "}\n";
-            return new CrossCheckCase(name, kind, family, lossName, ModelFile.Write(model), data, n, margin);
+            return new CrossCheckCase(name, kind, family, lossName, ModelFile.Write(model), data, n, margin, Float32: kind == CaseKind.Unit);
         }
         throw new InvalidOperationException($"{name}: no batch clear of kinks in 100 draws");
     }

@@ -10,13 +10,13 @@ namespace Backprop.Tests.CrossCheck;
 /// </summary>
 internal static class EdgeCases
 {
-    public static IReadOnlyList<(string Name, string Loss, string Model, string Data)> All { get; } =
+    public static IReadOnlyList<(string Name, string Loss, string Model, string Data, bool Float32)> All { get; } =
     [
         // First example: every ReLU input is exactly 0. Third: a leaky-ReLU input is exactly 0. Second: output exactly 1
         // with y = +1, the hinge's kink.
-        ("relu-leaky-kinks-hinge", "hinge", Kinks(bias: 0.25), """{"x": [[1, 2, 3], [2, -1, 0], [0, 0, 0]], "y": [-1, 1, 1]}"""),
+        ("relu-leaky-kinks-hinge", "hinge", Kinks(bias: 0.25), """{"x": [[1, 2, 3], [2, -1, 0], [0, 0, 0]], "y": [-1, 1, 1]}""", Float32: true),
         // Second and fourth examples: output exactly 0, so margins +0 and −0, the perceptron's kink.
-        ("relu-leaky-kinks-perceptron", "perceptron", Kinks(bias: -0.75), """{"x": [[1, 2, 3], [2, -1, 0], [0, 0, 0], [2, -1, 0]], "y": [1, 1, 1, -1]}"""),
+        ("relu-leaky-kinks-perceptron", "perceptron", Kinks(bias: -0.75), """{"x": [[1, 2, 3], [2, -1, 0], [0, 0, 0], [2, -1, 0]], "y": [1, 1, 1, -1]}""", Float32: true),
         // Overlapping windows over values in {0, 1, 2}, then a second pool over the (tied) maxima of the first.
         ("maxpool-ties", "sse",
             """
@@ -30,7 +30,7 @@ internal static class EdgeCases
             {"x": [[[[0, 2, 2, 1, 0], [2, 1, 2, 0, 2], [1, 1, 0, 0, 1], [2, 0, 1, 2, 2]], [[1, 1, 1, 1, 1], [1, 2, 1, 2, 1], [0, 0, 2, 2, 0], [1, 0, 1, 0, 1]]],
                    [[[2, 2, 2, 2, 2], [2, 2, 2, 2, 2], [0, 1, 0, 1, 0], [1, 0, 1, 0, 1]], [[0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 1]]]],
              "y": [[1, -1], [0.5, 2]]}
-            """),
+            """, Float32: true),
         // Windows that lie wholly in the padding hold the bias alone, so max-pool sees exact ties there.
         ("conv-padding-ties", "mse",
             """
@@ -40,16 +40,16 @@ internal static class EdgeCases
               {"type": "flatten"},
               {"type": "linear", "out": 1, "weight": [[1, -0.5, 0.25, 2, -1, 0.5, 0.75, -0.25, 1.25, -2, 0.125, 1, 0.5, 0.5, -0.75, 1, 0.25, -1.5]], "bias": false}]}
             """,
-            """{"x": [[[[1, -2], [0.5, 3]]], [[[-1, -1], [2, 0]]]], "y": [[1], [-1]]}"""),
+            """{"x": [[[[1, -2], [0.5, 3]]], [[[-1, -1], [2, 0]]]], "y": [[1], [-1]]}""", Float32: true),
         // Rivals tied with each other (the first wins), a rival tied with the true class (loss 0, gradient 0), all tied.
         ("multiclass-perceptron-ties", "multiclass_perceptron",
             """{"input": [4], "layers": [{"type": "linear", "out": 4, "weight": [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], "bias": false}]}""",
-            """{"x": [[1, 3, 3, 0], [2, 2, 1, 0], [0, 5, 1, 5], [1, 1, 1, 1]], "y": [0, 0, 2, 3]}"""),
+            """{"x": [[1, 3, 3, 0], [2, 2, 1, 0], [0, 5, 1, 5], [1, 1, 1, 1]], "y": [0, 0, 2, 3]}""", Float32: true),
         // Sigmoid outputs of exactly 1 and 0 (inputs ±800 and −1600): BCE's logs are clamped at −100 and its gradient's
         // denominator p(1 − p) at 1e-12; the sigmoid's derivative there is exactly 0.
         ("bce-saturated", "bce",
             """{"input": [2], "layers": [{"type": "linear", "out": 3, "weight": [[800, 0], [0.5, -0.25], [0, -800]], "bias": false}, {"type": "sigmoid"}]}""",
-            """{"x": [[1, 1], [-1, 2]], "y": [[1, 0.3, 0], [0.25, 1, 1]]}"""),
+            """{"x": [[1, 1], [-1, 2]], "y": [[1, 0.3, 0], [0.25, 1, 1]]}""", Float32: true),
         // βx exactly at the threshold (3 = 3: still log1p), just past it, and past the default threshold 20.
         ("softplus-thresholds", "mse",
             """
@@ -60,16 +60,16 @@ internal static class EdgeCases
               {"type": "softplus"},
               {"type": "linear", "out": 1, "weight": [[0.5, -0.25, 0.125]], "bias": [0.0625]}]}
             """,
-            """{"x": [[1.5, 1.75, 10], [25, -3, 0]], "y": [[1], [2]]}"""),
+            """{"x": [[1.5, 1.75, 10], [25, -3, 0]], "y": [[1], [2]]}""", Float32: true),
         ("cross-entropy-large-logits", "cross_entropy", Eye(3),
-            """{"x": [[1000, -1000, 0], [0, 0, 0], [-1000, 999, 1000]], "y": [1, 2, 0]}"""),
+            """{"x": [[1000, -1000, 0], [0, 0, 0], [-1000, 999, 1000]], "y": [1, 2, 0]}""", Float32: true),
         ("logistic-large-margins", "logistic", Eye(1),
-            """{"x": [[1000], [-1000], [30], [-30]], "y": [1, 1, -1, 1]}"""),
+            """{"x": [[1000], [-1000], [30], [-30]], "y": [1, 1, -1, 1]}""", Float32: true),
         ("bce-with-logits-large", "bce_with_logits", Eye(2),
-            """{"x": [[1000, -1000], [50, -0.5]], "y": [[0, 1], [0.5, 1]]}"""),
+            """{"x": [[1000, -1000], [50, -0.5]], "y": [[0, 1], [0.5, 1]]}""", Float32: true),
         ("softmax-large-inputs", "sse",
             """{"input": [3], "layers": [{"type": "linear", "out": 3, "weight": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "bias": false}, {"type": "softmax"}]}""",
-            """{"x": [[1000, 0, -1000], [700, 710, 705]], "y": [[1, 0, 0], [0, 1, 0]]}"""),
+            """{"x": [[1000, 0, -1000], [700, 710, 705]], "y": [[1, 0, 0], [0, 1, 0]]}""", Float32: true),
         // Φ(−10) is 0 in double; at −5 and −3, 1 + erf(x/√2) cancels to 6e-7 and 3e-3.
         ("gelu-tails", "mse",
             """
@@ -78,7 +78,7 @@ internal static class EdgeCases
               {"type": "gelu"},
               {"type": "linear", "out": 1, "weight": [[1, -1, 0.5, 2, -0.5]], "bias": false}]}
             """,
-            """{"x": [[-10, -5, 0, 5, -3], [-6, -4, -2, -1, 0.5]], "y": [[0.25], [-1]]}"""),
+            """{"x": [[-10, -5, 0, 5, -3], [-6, -4, -2, -1, 0.5]], "y": [[0.25], [-1]]}""", Float32: true),
     ];
 
     /// <summary>

@@ -80,7 +80,7 @@ public sealed class TorchCrossCheckTests(ITestOutputHelper output)
         var agreement = new Agreement("float32 engine vs float64 engine", "f32", "f64", F32Rel, F32Abs, floorScalesWithTensor: true);
         var checkedCases = cases.Where(c => c.Float32).ToList();
         foreach (var c in checkedCases) agreement.Compare(c.Name, RunEngine<float>(folder, c), RunEngine<double>(folder, c));
-        output.WriteLine($"{checkedCases.Count} of {cases.Count} cases (seed {Seed}; all but the wide ones, see CrossCheckCases.Generate); {watch.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"{checkedCases.Count} of {cases.Count} cases (seed {Seed}; not the wide ones, see CrossCheckCases.Generate); {watch.Elapsed.TotalSeconds:F1} s");
         output.WriteLine(agreement.Summary());
         folder.Keep = agreement.Failures > 0;
         Assert.True(agreement.Failures == 0, $"float32 disagrees with float64 (files kept in {folder.Path}):\n" + agreement.FailureReport());
