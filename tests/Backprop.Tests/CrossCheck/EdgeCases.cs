@@ -63,6 +63,13 @@ internal static class EdgeCases
             """{"x": [[1.5, 1.75, 10], [25, -3, 0]], "y": [[1], [2]]}""", Float32: true),
         ("cross-entropy-large-logits", "cross_entropy", Eye(3),
             """{"x": [[1000, -1000, 0], [0, 0, 0], [-1000, 999, 1000]], "y": [1, 2, 0]}""", Float32: true),
+        // Confident predictions from large logits: the loss and 1 − p are about 5e-5 while the logits are 1e4. Computed
+        // as log Σ e^z − z_y with the log-sum-exp rounded at the size of the logits, the loss and gradient lose
+        // log10(|z| / loss) digits; torch subtracts the maximum first, (z_y − max) − log Σ e^(z − max), and keeps them.
+        // Not held to float32 vs float64: float32 has 1 − p ≈ 5e-5 to about 3 digits only, and the weight gradient
+        // multiplies it by logits of 3e4 (torch in float32 gives the same numbers as the engine in float32).
+        ("cross-entropy-confident", "cross_entropy", Eye(2),
+            """{"x": [[10000, 9990], [-5000, -5009], [30000, 29991.5], [0.5, 0.25]], "y": [0, 0, 0, 1]}""", Float32: false),
         ("logistic-large-margins", "logistic", Eye(1),
             """{"x": [[1000], [-1000], [30], [-30]], "y": [1, 1, -1, 1]}""", Float32: true),
         ("bce-with-logits-large", "bce_with_logits", Eye(2),
