@@ -4,8 +4,10 @@ namespace Backprop.Losses;
 
 /// <summary>
 /// Cross-entropy from logits z [N, C] and class indices y [N], mean over the batch (torch.nn.CrossEntropyLoss):
-/// ℓ = mean_n [log Σ_c e^(z_nc) − z_n,y_n], with the log-sum-exp taken after subtracting the row maximum.
-/// dℓ/dz_nc = (softmax(z_n)_c − [c = y_n]) / N.
+/// ℓ = mean_n [log Σ_c e^(z_nc − m_n) − (z_n,y_n − m_n)] with m_n the row maximum, as PyTorch's log_softmax computes it.
+/// dℓ/dz_nc = (softmax(z_n)_c − [c = y_n]) / N, with softmax(z_n)_c = e^(z_nc − m_n) / Σ_c' e^(z_nc' − m_n).
+/// The maximum is subtracted before anything is rounded at the size of the logits: log Σ e^z − z_y would round the
+/// log-sum-exp to the logits' magnitude and lose log10(|z| / ℓ) digits when a confident prediction makes ℓ small.
 /// </summary>
 public sealed class CrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -18,7 +20,8 @@ public sealed class CrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloating
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<T> z = p.Slice(n * features, features);
-            sum += LogSumExp(z) - z[int.CreateTruncating(y[n])];
+            T max = Max(z);
+            sum += T.Log(SumExp(z, max)) - (z[int.CreateTruncating(y[n])] - max);
         }
         return sum / C(batch);
     }
@@ -30,8 +33,9 @@ public sealed class CrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloating
         {
             ReadOnlySpan<T> z = p.Slice(n * features, features);
             Span<T> dz = dp.Slice(n * features, features);
-            T lse = LogSumExp(z);
-            for (int c = 0; c < features; c++) dz[c] = T.Exp(z[c] - lse) * invN;
+            T max = Max(z);
+            T scale = invN / SumExp(z, max);
+            for (int c = 0; c < features; c++) dz[c] = T.Exp(z[c] - max) * scale;
             dz[int.CreateTruncating(y[n])] -= invN;
         }
     }
@@ -39,10 +43,22 @@ public sealed class CrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloating
     /// <summary>log Σ e^(z_c), shifted by the maximum so that no exponential overflows.</summary>
     public static T LogSumExp(ReadOnlySpan<T> z)
     {
+        T max = Max(z);
+        return max + T.Log(SumExp(z, max));
+    }
+
+    private static T Max(ReadOnlySpan<T> z)
+    {
         T max = z[0];
         for (int c = 1; c < z.Length; c++) if (z[c] > max) max = z[c];
+        return max;
+    }
+
+    /// <summary>Σ e^(z_c − max): at least 1, as the maximum's own term is 1.</summary>
+    private static T SumExp(ReadOnlySpan<T> z, T max)
+    {
         T sum = T.Zero;
         for (int c = 0; c < z.Length; c++) sum += T.Exp(z[c] - max);
-        return max + T.Log(sum);
+        return sum;
     }
 }
