@@ -1,0 +1,155 @@
+using Backprop.Data;
+using Backprop.Models;
+using Backprop.Training;
+
+namespace Backprop.Tests.Training;
+
+/// <summary>Whole runs on a small synthetic IDX data set that the tests write: determinism, resume, early stopping, files.</summary>
+public sealed class TrainingRunTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("backprop-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private sealed class SilentReporter : ITrainingReporter
+    {
+        public readonly List<EpochMetrics> Epochs = [];
+        public void Message(string text) { }
+        public void EpochStarted(int epoch, int epochs, int examples) { }
+        public void Batch(BatchProgress progress) { }
+        public void EpochFinished(EpochMetrics metrics) => Epochs.Add(metrics);
+    }
+
+    private const string Model = """
+        {"input": [1, 6, 6], "layers": [
+          {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "padding": 1}, {"type": "relu"},
+          {"type": "maxpool2d", "kernel_size": 2}, {"type": "flatten"},
+          {"type": "linear", "out": 16}, {"type": "tanh"}, {"type": "linear", "out": 3}]}
+        """;
+
+    private static ModelSpec Spec(ulong seed)
+    {
+        var parsed = ModelFile.Parse(Model, "test model");
+        return new ModelSpec { Input = parsed.Input, Layers = parsed.Layers, Seed = seed };
+    }
+
+    /// <summary>Three classes of 6×6 images: a bright row, a bright column, or a bright diagonal, with noise.</summary>
+    private string WriteDataset(int trainCount = 600, int testCount = 150)
+    {
+        string dir = Path.Combine(_root, "data");
+        Directory.CreateDirectory(dir);
+        var rng = new Rng(42);
+        void Write(string prefix, int count)
+        {
+            var images = new byte[count * 36];
+            var labels = new byte[count];
+            for (int n = 0; n < count; n++)
+            {
+                int label = rng.NextInt(3), at = rng.NextInt(6);
+                labels[n] = (byte)label;
+                for (int r = 0; r < 6; r++)
+                    for (int c = 0; c < 6; c++)
+                    {
+                        bool on = label switch { 0 => r == at, 1 => c == at, _ => r == c };
+                        images[n * 36 + r * 6 + c] = (byte)Math.Clamp((on ? 200 : 30) + rng.NextInt(60) - 30, 0, 255);
+                    }
+            }
+            File.WriteAllBytes(Path.Combine(dir, $"{prefix}-images-idx3-ubyte"), [0, 0, 8, 3, .. BigEndian(count), .. BigEndian(6), .. BigEndian(6), .. images]);
+            File.WriteAllBytes(Path.Combine(dir, $"{prefix}-labels-idx1-ubyte"), [0, 0, 8, 1, .. BigEndian(count), .. labels]);
+        }
+        Write("train", trainCount);
+        Write("t10k", testCount);
+        return "idx:" + dir;
+    }
+
+    private static byte[] BigEndian(int v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+
+    private static readonly TrainingOptions Options = new() { Epochs = 3, BatchSize = 32, LearningRate = 0.1, Seed = 7 };
+
+    private (TrainingResult Result, byte[] Weights) Train(string dataset, string outDir, TrainingOptions options, bool resume = false)
+    {
+        var result = TrainingRun.Run(Spec(options.Seed), dataset, options, outDir, new SilentReporter(), resume);
+        return (result, File.ReadAllBytes(Path.Combine(outDir, RunFiles.Weights)));
+    }
+
+    [Fact]
+    public void A_run_learns_and_writes_every_file()
+    {
+        var (result, _) = Train(WriteDataset(), Path.Combine(_root, "run"), Options);
+        Assert.True(result.TestAccuracy > 0.9, $"test accuracy {result.TestAccuracy} on an easy 3-class problem");
+        Assert.True(result.Epochs[^1].TrainLoss < result.Epochs[0].TrainLoss);
+        foreach (var file in new[] { RunFiles.Model, RunFiles.Weights, RunFiles.Checkpoint, RunFiles.Metrics, RunFiles.Curves })
+            Assert.True(new FileInfo(Path.Combine(_root, "run", file)).Length > 0, file);
+        var metrics = File.ReadAllLines(Path.Combine(_root, "run", RunFiles.Metrics));
+        Assert.Equal(4, metrics.Length);
+        Assert.StartsWith("epoch,learning_rate,train_loss", metrics[0]);
+        // The saved model evaluates to the same test accuracy.
+        var trained = TrainedModel.Load(Path.Combine(_root, "run"));
+        Assert.Equal(result.TestAccuracy, Evaluate(trained, WriteDataset()));
+    }
+
+    private static double Evaluate(TrainedModel trained, string dataset)
+    {
+        var test = DatasetSource.Load(dataset, DataSplit.Test);
+        trained.Prepare(test);
+        var trainer = new Trainer<float>(trained.Model, new Backprop.Losses.CrossEntropyLoss<float>(), new Backprop.Optimizers.SGD<float>(trained.Model.NamedParameters, 0.1));
+        return trainer.Evaluate(test, 64).Accuracy;
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_weights_bit_for_bit()
+    {
+        string data = WriteDataset();
+        var a = Train(data, Path.Combine(_root, "a"), Options);
+        var b = Train(data, Path.Combine(_root, "b"), Options);
+        var c = Train(data, Path.Combine(_root, "c"), Options with { Seed = 8 });
+        Assert.Equal(a.Weights, b.Weights);
+        Assert.NotEqual(a.Weights, c.Weights);
+    }
+
+    [Fact]
+    public void Resume_ends_with_the_same_weights_as_an_uninterrupted_run()
+    {
+        string data = WriteDataset();
+        foreach (var optimizer in new[] { "sgd", "adam" })
+        {
+            var options = Options with { Optimizer = optimizer, LearningRate = optimizer == "sgd" ? 0.1 : 0.01 };
+            var whole = Train(data, Path.Combine(_root, optimizer + "-whole"), options);
+            string split = Path.Combine(_root, optimizer + "-split");
+            Train(data, split, options with { Epochs = 1 });
+            var resumed = Train(data, split, options, resume: true);
+            Assert.Equal(whole.Weights, resumed.Weights);
+            Assert.Equal(whole.Result.Epochs.Select(e => e.TrainLoss), resumed.Result.Epochs.Select(e => e.TrainLoss));
+        }
+    }
+
+    [Fact]
+    public void Resume_refuses_other_settings()
+    {
+        string data = WriteDataset();
+        string dir = Path.Combine(_root, "run");
+        Train(data, dir, Options with { Epochs = 1 });
+        var e = Assert.Throws<BackpropException>(() => Train(data, dir, Options with { LearningRate = 0.2 }, resume: true));
+        Assert.Contains("other settings", e.Message);
+        Assert.Throws<BackpropException>(() => Train(data, Path.Combine(_root, "nothing"), Options, resume: true));
+    }
+
+    [Fact]
+    public void Early_stopping_stops_when_validation_loss_stalls()
+    {
+        // A learning rate this small barely moves the loss, so with patience 1 a non-improving epoch comes quickly;
+        // a huge one makes it worse at once. Either way the run must stop before its 30 epochs.
+        var (result, _) = Train(WriteDataset(), Path.Combine(_root, "run"), Options with { Epochs = 30, LearningRate = 3, Patience = 1 });
+        Assert.True(result.StoppedEarly);
+        Assert.True(result.Epochs.Count < 30);
+    }
+
+    [Fact]
+    public void Bad_options_name_the_option()
+    {
+        string data = WriteDataset(60, 30);
+        Assert.Contains("--epochs", Assert.Throws<BackpropException>(() => Train(data, Path.Combine(_root, "x"), Options with { Epochs = 0 })).Message);
+        Assert.Contains("--lr", Assert.Throws<BackpropException>(() => Train(data, Path.Combine(_root, "x"), Options with { LearningRate = -1 })).Message);
+        Assert.Contains("cross_entropy", Assert.Throws<BackpropException>(() => Train(data, Path.Combine(_root, "x"), Options with { Loss = "mse" })).Message);
+    }
+}
