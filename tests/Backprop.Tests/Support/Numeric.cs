@@ -1,6 +1,5 @@
 using System.Globalization;
 using Backprop.Layers;
-using Backprop.Losses;
 using Backprop.Tensors;
 
 namespace Backprop.Tests.Support;
