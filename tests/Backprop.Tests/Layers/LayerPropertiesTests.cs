@@ -1,0 +1,94 @@
+using Backprop.Models;
+using Backprop.Tests.Support;
+using CsCheck;
+
+namespace Backprop.Tests.Layers;
+
+/// <summary>
+/// Properties every layer must have, each checked on random layers of every type in the model-file vocabulary:
+/// shapes, hyper-parameters, parameters, inputs and upstream gradients all drawn at random (see <see cref="LayerGens"/>).
+/// </summary>
+public class LayerPropertiesTests
+{
+    private const int Iterations = 60;
+
+    public static TheoryData<string> LayerTypes => new(ModelFile.LayerTypes);
+
+    [Fact]
+    public void Every_layer_type_has_a_generator()
+    {
+        Assert.Equal(ModelFile.LayerTypes.Order(), LayerGens.ByType.Keys.Order());
+        foreach (var (type, gen) in LayerGens.ByType)
+            Assert.Equal(type, gen.Single().Build<double>().Type);
+    }
+
+    [Theory, MemberData(nameof(LayerTypes))]
+    public void Backward_matches_central_differences(string type) =>
+        LayerGens.ByType[type].Sample(Numeric.AssertLayerGradients, iter: Iterations);
+
+    [Theory, MemberData(nameof(LayerTypes))]
+    public void Float32_agrees_with_float64(string type) =>
+        LayerGens.ByType[type].Sample(original =>
+        {
+            var c = original.RoundedToSingle();
+            var (y64, dx64, dp64) = Numeric.Pass(c.Build<double>(), c.X<double>(), c.R<double>());
+            var (y32, dx32, dp32) = Numeric.Pass(c.Build<float>(), c.X<float>(), c.R<float>());
+            Numeric.AssertSingleClose("output", y64, y32, c);
+            Numeric.AssertSingleClose("dL/dx", dx64, dx32, c);
+            for (int i = 0; i < dp64.Length; i++) Numeric.AssertSingleClose($"dL/dθ{i}", dp64[i], dp32[i], c);
+        }, iter: Iterations);
+
+    [Theory, MemberData(nameof(LayerTypes))]
+    public void Parameter_gradients_accumulate_and_ZeroGrad_clears_them(string type) =>
+        LayerGens.ByType[type].Sample(c =>
+        {
+            var layer = c.Build<double>();
+            var r = c.R<double>();
+            layer.ZeroGrad();
+            layer.Forward(c.X<double>());
+            double[] dx1 = layer.Backward(r).ToDoubleArray();
+            double[][] once = layer.Parameters.Select(p => p.Grad.ToDoubleArray()).ToArray();
+            double[] dx2 = layer.Backward(r).ToDoubleArray();
+
+            // The input gradient is a fresh result each time; only parameter gradients add up.
+            Assert.Equal(dx1, dx2);
+            for (int i = 0; i < once.Length; i++)
+            {
+                Numeric.AssertClose($"{layer.Parameters[i].Name} after two backward passes", once[i].Select(v => 2 * v).ToArray(),
+                    layer.Parameters[i].Grad.ToDoubleArray(), 1e-12, c);
+            }
+
+            layer.ZeroGrad();
+            foreach (var p in layer.Parameters) Assert.All(p.Grad.ToDoubleArray(), v => Assert.Equal(0.0, v));
+            layer.Backward(r);
+            for (int i = 0; i < once.Length; i++) Assert.Equal(once[i], layer.Parameters[i].Grad.ToDoubleArray());
+        }, iter: Iterations);
+
+    /// <summary>
+    /// Layers reuse their buffers between calls; a pass on another batch size first must not leave anything behind,
+    /// and neither pass may write into its input.
+    /// </summary>
+    [Theory, MemberData(nameof(LayerTypes))]
+    public void Results_do_not_depend_on_an_earlier_batch_of_another_size(string type) =>
+        LayerGens.ByType[type].Sample(c =>
+        {
+            var fresh = Numeric.Pass(c.Build<double>(), c.X<double>(), c.R<double>());
+
+            var used = c.Build<double>();
+            int otherBatch = c.Batch % 3 + 1;
+            var other = new LayerCase(c.Recipe, otherBatch,
+                Cycle(c.Input, otherBatch * c.Input.Length / c.Batch), Cycle(c.Upstream, otherBatch * c.Upstream.Length / c.Batch), c.ParameterValues);
+            Numeric.Pass(used, other.X<double>(), other.R<double>());
+            var x = c.X<double>();
+            var again = Numeric.Pass(used, x, c.R<double>());
+
+            Assert.Equal(c.Input, x.ToDoubleArray());
+            Assert.Equal(fresh.Output, again.Output);
+            Assert.Equal(fresh.InputGrad, again.InputGrad);
+            for (int i = 0; i < fresh.ParamGrads.Length; i++) Assert.Equal(fresh.ParamGrads[i], again.ParamGrads[i]);
+        }, iter: Iterations);
+
+    /// <summary>The values reversed and repeated to the given length: different numbers, same distribution (and kink gaps).</summary>
+    private static double[] Cycle(double[] values, int length) =>
+        Enumerable.Range(0, length).Select(i => values[values.Length - 1 - i % values.Length]).ToArray();
+}
