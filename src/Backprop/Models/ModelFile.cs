@@ -201,7 +201,7 @@ public static class ModelFile
             {
                 var given = p.Name == "weight" ? ls.Weight : ls.Bias;
                 if (given is { } g) SetValues(p, g.Values, g.Shape, $"{source}: layers[{i}].{p.Name}");
-                else Initialize(layer, p, p.Name == "weight" ? ls.Init : ls.BiasInit, rng, $"{where}.{(p.Name == "weight" ? "init" : "bias_init")}");
+                else Initialize(layer, p, p.Name == "weight" ? ls.Init : ls.BiasInit, rng, $"{source}: layers[{i}].{(p.Name == "weight" ? "init" : "bias_init")}");
             }
             layers.Add(layer);
             shape = layer.OutputShape;
@@ -228,7 +228,7 @@ public static class ModelFile
         }
         for (int k = 0; k < p.Value.Length; k++)
             if (!T.IsFinite(p.Value[k]))
-                throw new BackpropException($"{where}: {init.Name} gave element {k} = {NumberFormat.RoundTrip(double.CreateChecked(p.Value[k]))}, which overflows {typeof(T).Name}");
+                throw new BackpropException($"{where}: {init.Name} gave element {k} = {NumberFormat.RoundTrip(double.CreateChecked(p.Value[k]))}, which overflows {(typeof(T) == typeof(float) ? "float32" : "float64")}");
     }
 
     private static Layer<T> CreateLayer<T>(LayerSpec s, int[] shape, string where) where T : unmanaged, IFloatingPointIeee754<T>

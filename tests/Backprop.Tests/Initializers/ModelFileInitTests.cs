@@ -141,24 +141,24 @@ public class ModelFileInitTests
 
     [Theory]
     [InlineData("\"out\": 2, \"init\": {\"name\": \"he_normal\"}",
-        "model.json: layers[0] (linear).init.name: unknown initializer 'he_normal'; expected one of: default, zeros, constant, normal, uniform, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal")]
-    [InlineData("\"out\": 2, \"init\": \"glorot\"", "model.json: layers[0] (linear).init: unknown initializer 'glorot'")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"normal\", \"gain\": 2}", "model.json: layers[0] (linear).init: unknown field 'gain'; normal takes: mean, std")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"zeros\", \"value\": 0}", "model.json: layers[0] (linear).init: unknown field 'value'; zeros takes no arguments")]
-    [InlineData("\"out\": 2, \"init\": {\"mode\": \"fan_in\"}", "model.json: layers[0] (linear).init: missing field 'name'")]
-    [InlineData("\"out\": 2, \"init\": 3", "model.json: layers[0] (linear).init: expected an initializer name or an object {\"name\": ...}, got the number 3")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"kaiming_normal\", \"mode\": \"fan_avg\"}", "model.json: layers[0] (linear).init.mode: expected one of: fan_in, fan_out; got 'fan_avg'")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"kaiming_normal\", \"mode\": 1}", "model.json: layers[0] (linear).init.mode: expected a string, got the number 1")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"kaiming_uniform\", \"nonlinearity\": \"selu\"}", "model.json: layers[0] (linear).init.nonlinearity: expected one of: relu, leaky_relu, linear, sigmoid, tanh; got 'selu'")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"kaiming_uniform\", \"nonlinearity\": \"relu\", \"a\": 0.1}", "model.json: layers[0] (linear).init.a: the negative slope applies only to nonlinearity leaky_relu, not relu")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"constant\"}", "model.json: layers[0] (linear).init: missing field 'value'")]
-    [InlineData("\"out\": 2, \"init\": \"constant\"", "model.json: layers[0] (linear).init: constant needs a value")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"constant\", \"value\": \"1\"}", "model.json: layers[0] (linear).init.value: expected a number, got the string \"1\"")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"normal\", \"std\": -1}", "model.json: layers[0] (linear).init.std: must be ≥ 0, got -1")]
-    [InlineData("\"out\": 2, \"init\": {\"name\": \"uniform\", \"a\": 2}", "model.json: layers[0] (linear).init: a = 2 is greater than b = 1")]
-    [InlineData("\"out\": 2, \"bias_init\": \"kaiming_normal\"", "model.json: layers[0] (linear).bias_init: kaiming_normal needs a weight's fan-in and fan-out, so it cannot initialise a bias; expected one of: default, zeros, constant, normal, uniform")]
-    [InlineData("\"out\": 2, \"bias_init\": {\"name\": \"ones\"}", "model.json: layers[0] (linear).bias_init.name: unknown initializer 'ones'; expected one of: default, zeros, constant, normal, uniform")]
-    [InlineData("\"out\": 2, \"bias\": false, \"bias_init\": \"zeros\"", "model.json: layers[0] (linear).bias_init: the layer has no bias (\"bias\": false)")]
+        "model.json: layers[0].init.name: unknown initializer 'he_normal'; expected one of: default, zeros, constant, normal, uniform, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal")]
+    [InlineData("\"out\": 2, \"init\": \"glorot\"", "model.json: layers[0].init: unknown initializer 'glorot'")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"normal\", \"gain\": 2}", "model.json: layers[0].init: unknown field 'gain'; normal takes: mean, std")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"zeros\", \"value\": 0}", "model.json: layers[0].init: unknown field 'value'; zeros takes no arguments")]
+    [InlineData("\"out\": 2, \"init\": {\"mode\": \"fan_in\"}", "model.json: layers[0].init: missing field 'name'")]
+    [InlineData("\"out\": 2, \"init\": 3", "model.json: layers[0].init: expected an initializer name or an object {\"name\": ...}, got the number 3")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"kaiming_normal\", \"mode\": \"fan_avg\"}", "model.json: layers[0].init.mode: expected one of: fan_in, fan_out; got 'fan_avg'")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"kaiming_normal\", \"mode\": 1}", "model.json: layers[0].init.mode: expected a string, got the number 1")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"kaiming_uniform\", \"nonlinearity\": \"selu\"}", "model.json: layers[0].init.nonlinearity: expected one of: relu, leaky_relu, linear, sigmoid, tanh; got 'selu'")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"kaiming_uniform\", \"nonlinearity\": \"relu\", \"a\": 0.1}", "model.json: layers[0].init.a: the negative slope applies only to nonlinearity leaky_relu, not relu")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"constant\"}", "model.json: layers[0].init: missing field 'value'")]
+    [InlineData("\"out\": 2, \"init\": \"constant\"", "model.json: layers[0].init: constant needs a value")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"constant\", \"value\": \"1\"}", "model.json: layers[0].init.value: expected a number, got the string \"1\"")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"normal\", \"std\": -1}", "model.json: layers[0].init.std: must be ≥ 0, got -1")]
+    [InlineData("\"out\": 2, \"init\": {\"name\": \"uniform\", \"a\": 2}", "model.json: layers[0].init: a = 2 is greater than b = 1")]
+    [InlineData("\"out\": 2, \"bias_init\": \"kaiming_normal\"", "model.json: layers[0].bias_init: kaiming_normal needs a weight's fan-in and fan-out, so it cannot initialise a bias; expected one of: default, zeros, constant, normal, uniform")]
+    [InlineData("\"out\": 2, \"bias_init\": {\"name\": \"ones\"}", "model.json: layers[0].bias_init.name: unknown initializer 'ones'; expected one of: default, zeros, constant, normal, uniform")]
+    [InlineData("\"out\": 2, \"bias\": false, \"bias_init\": \"zeros\"", "model.json: layers[0].bias_init: the layer has no bias (\"bias\": false)")]
     [InlineData("\"out\": 2, \"weight_init\": \"zeros\"", "model.json: layers[0] (linear): unknown field 'weight_init'; expected one of: type, out, bias, weight, init, bias_init")]
     public void Bad_init_is_an_error_naming_the_place(string fields, string message)
     {
@@ -172,7 +172,7 @@ public class ModelFileInitTests
         var e = Assert.Throws<BackpropException>(() => Parse("""{"input": [2], "layers": [{"type": "relu", "init": "zeros"}]}"""));
         Assert.StartsWith("model.json: layers[0] (relu): unknown field 'init'", e.Message);
         e = Assert.Throws<BackpropException>(() => Parse(OneLayer("\"out_channels\": 2, \"kernel_size\": 2, \"init\": {\"name\": \"xavier_normal\", \"mode\": \"fan_in\"}", "conv2d", "[1, 4, 4]")));
-        Assert.StartsWith("model.json: layers[0] (conv2d).init: unknown field 'mode'; xavier_normal takes: gain", e.Message);
+        Assert.StartsWith("model.json: layers[0].init: unknown field 'mode'; xavier_normal takes: gain", e.Message);
     }
 
     [Fact]
@@ -181,7 +181,7 @@ public class ModelFileInitTests
         string json = OneLayer("\"out\": 2, \"init\": {\"name\": \"constant\", \"value\": 1e300}");
         Assert.Equal(1e300, Build<double>(json).NamedParameters[0].Parameter.Value[0]);
         var e = Assert.Throws<BackpropException>(() => Build<float>(json));
-        Assert.StartsWith("model.json: layers[0] (linear).init: constant gave element 0 = ", e.Message);
-        Assert.EndsWith("which overflows Single", e.Message);
+        Assert.StartsWith("model.json: layers[0].init: constant gave element 0 = ", e.Message);
+        Assert.EndsWith("which overflows float32", e.Message);
     }
 }
