@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Backprop's tests and tools need on a fresh Debian machine, then restores the .NET packages.
-# PyTorch is used only by the cross-check tests (never by the library or the CLI). Graphviz's dot renders
+# Fashion-MNIST (Debian's dataset-fashion-mnist) is the default training data. PyTorch is used only by the cross-check tests (never by the library or the CLI). Graphviz's dot renders
 # 'backprop graph' pictures (without it the command writes the .dot file instead); the fonts are for chart text.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(python3-torch python3-numpy libopenblas0-pthread graphviz fonts-dejavu-core)
+packages=(dataset-fashion-mnist python3-torch python3-numpy libopenblas0-pthread graphviz fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
