@@ -49,7 +49,7 @@ internal static class PredictCommand
                 var logits = output.Span.Slice(n * classes, classes);
                 float lse = CrossEntropyLoss<float>.LogSumExp(logits);
                 int predicted = Trainer<float>.ArgMax(logits);
-                string Name(int c) => names is not null && c < names.Count ? $"{c} ({names[c]})" : c.ToString();
+                string Name(int c) => names is not null && c < names.Count && names[c] != c.ToString() ? $"{c} ({names[c]})" : c.ToString();
                 string truth = parse.GetValue(image) is null ? $", true class {Name(data.Labels[rows[n]])}" : "";
                 stdout.WriteLine($"example {rows[n]}: predicted {Name(predicted)}{truth}");
                 var probabilities = new string[classes];

@@ -52,16 +52,17 @@ public static class TrainingRun
         var all = DatasetSource.Load(dataset, DataSplit.Train, options.LabelColumn);
         var test = DatasetSource.Load(dataset, DataSplit.Test, options.LabelColumn);
         if (options.Limit is int limit && limit < all.Count) all = all.Subset(Enumerable.Range(0, limit).ToArray());
-        Preprocessing.ScaleToUnit(all);
-        Preprocessing.ScaleToUnit(test);
         var (train, validation) = Preprocessing.Split(all, options.ValidationFraction, options.Seed);
-        float[]? mean = null, std = null;
+        // The training part is prepared while the statistics are taken from it; the rest is prepared the same way.
+        var preparation = new DataPreparation(DataPreparation.ScaleFor(dataset), null, null);
+        preparation.Apply(train);
         if (options.Standardize)
         {
-            (mean, std) = Preprocessing.Standardize(train);
-            Preprocessing.Standardize(validation, mean, std);
-            Preprocessing.Standardize(test, mean, std);
+            var (mean, std) = Preprocessing.Standardize(train);
+            preparation = preparation with { Mean = mean, Std = std };
         }
+        preparation.Apply(validation);
+        preparation.Apply(test);
 
         var optimizer = OptimizerFactory.Create(options.Optimizer, model.NamedParameters, options.LearningRate,
             options.Optimizer == "sgd" ? options.Momentum : 0, options.WeightDecay, options.Nesterov);
@@ -115,9 +116,7 @@ public static class TrainingRun
 
         AtomicFile.WriteAllText(Path.Combine(outDir, RunFiles.Model), ModelFile.WriteArchitecture(ModelFile.ToSpec(model)));
         Safetensors.SaveModel(Path.Combine(outDir, RunFiles.Weights), model);
-        if (mean is not null && std is not null)
-            Safetensors.Save(Path.Combine(outDir, RunFiles.Preprocessing),
-                [("mean", new Tensor<float>(mean, train.ExampleShape)), ("std", new Tensor<float>(std, train.ExampleShape))]);
+        preparation.Save(Path.Combine(outDir, RunFiles.Preprocessing), train.ExampleShape);
         Charts.TrainingCurves(history, Path.Combine(outDir, RunFiles.Curves));
         var (testLoss, testAccuracy) = trainer.Evaluate(test, options.BatchSize);
         return new TrainingResult(history, testLoss, testAccuracy, stoppedEarly);

@@ -1,6 +1,7 @@
 using Backprop.Data;
 using Backprop.Models;
 using Backprop.Training;
+using Backprop.Tests.Support;
 
 namespace Backprop.Tests.Training;
 
@@ -20,49 +21,13 @@ public sealed class TrainingRunTests : IDisposable
         public void EpochFinished(EpochMetrics metrics) => Epochs.Add(metrics);
     }
 
-    private const string Model = """
-        {"input": [1, 6, 6], "layers": [
-          {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "padding": 1}, {"type": "relu"},
-          {"type": "maxpool2d", "kernel_size": 2}, {"type": "flatten"},
-          {"type": "linear", "out": 16}, {"type": "tanh"}, {"type": "linear", "out": 3}]}
-        """;
-
     private static ModelSpec Spec(ulong seed)
     {
-        var parsed = ModelFile.Parse(Model, "test model");
+        var parsed = ModelFile.Parse(SyntheticIdx.Model, "test model");
         return new ModelSpec { Input = parsed.Input, Layers = parsed.Layers, Seed = seed };
     }
 
-    /// <summary>Three classes of 6×6 images: a bright row, a bright column, or a bright diagonal, with noise.</summary>
-    private string WriteDataset(int trainCount = 600, int testCount = 150)
-    {
-        string dir = Path.Combine(_root, "data");
-        Directory.CreateDirectory(dir);
-        var rng = new Rng(42);
-        void Write(string prefix, int count)
-        {
-            var images = new byte[count * 36];
-            var labels = new byte[count];
-            for (int n = 0; n < count; n++)
-            {
-                int label = rng.NextInt(3), at = rng.NextInt(6);
-                labels[n] = (byte)label;
-                for (int r = 0; r < 6; r++)
-                    for (int c = 0; c < 6; c++)
-                    {
-                        bool on = label switch { 0 => r == at, 1 => c == at, _ => r == c };
-                        images[n * 36 + r * 6 + c] = (byte)Math.Clamp((on ? 200 : 30) + rng.NextInt(60) - 30, 0, 255);
-                    }
-            }
-            File.WriteAllBytes(Path.Combine(dir, $"{prefix}-images-idx3-ubyte"), [0, 0, 8, 3, .. BigEndian(count), .. BigEndian(6), .. BigEndian(6), .. images]);
-            File.WriteAllBytes(Path.Combine(dir, $"{prefix}-labels-idx1-ubyte"), [0, 0, 8, 1, .. BigEndian(count), .. labels]);
-        }
-        Write("train", trainCount);
-        Write("t10k", testCount);
-        return "idx:" + dir;
-    }
-
-    private static byte[] BigEndian(int v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+    private string WriteDataset(int trainCount = 600, int testCount = 150) => SyntheticIdx.Write(Path.Combine(_root, "data"), trainCount, testCount);
 
     private static readonly TrainingOptions Options = new() { Epochs = 3, BatchSize = 32, LearningRate = 0.1, Seed = 7 };
 
