@@ -3,14 +3,14 @@ namespace Backprop.Training;
 /// <summary>Everything that determines a training run. The same options and seed give the same weights bit for bit.</summary>
 public sealed record TrainingOptions
 {
-    public int Epochs { get; init; } = 10;
+    public int Epochs { get; init; } = 15;
     public int BatchSize { get; init; } = 128;
     public string Optimizer { get; init; } = "sgd";
-    public double LearningRate { get; init; } = 0.05;
+    public double LearningRate { get; init; } = 0.1;
     public double Momentum { get; init; } = 0.9;
     public bool Nesterov { get; init; }
     public double WeightDecay { get; init; }
-    public string Schedule { get; init; } = "constant";
+    public string Schedule { get; init; } = "cosine";
     public string Loss { get; init; } = "cross_entropy";
     public ulong Seed { get; init; }
     /// <summary>Fraction of the training set held out for validation (seeded).</summary>
