@@ -27,7 +27,7 @@ public sealed class TrainCliTests : IDisposable
         File.WriteAllText(model, SyntheticIdx.Model);
         string run = Path.Combine(_root, "run");
 
-        var train = Run("train", "--model", model, "--dataset", data, "--epochs", "3", "--batch-size", "32", "--lr", "0.1", "--out", run);
+        var train = Run("train", "--model", model, "--dataset", data, "--epochs", "3", "--batch-size", "32", "--lr", "0.1", "--schedule", "constant", "--out", run);
         Assert.True(train.Code == 0, train.Err);
         Assert.Contains("epoch 3/3: train loss", train.Out); // plain lines when the output is not a terminal
         Assert.Matches(@"test accuracy 0\.9\d+", train.Out);

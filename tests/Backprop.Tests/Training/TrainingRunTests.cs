@@ -29,7 +29,7 @@ public sealed class TrainingRunTests : IDisposable
 
     private string WriteDataset(int trainCount = 600, int testCount = 150) => SyntheticIdx.Write(Path.Combine(_root, "data"), trainCount, testCount);
 
-    private static readonly TrainingOptions Options = new() { Epochs = 3, BatchSize = 32, LearningRate = 0.1, Seed = 7 };
+    private static readonly TrainingOptions Options = new() { Epochs = 3, BatchSize = 32, LearningRate = 0.1, Schedule = "constant", Seed = 7 };
 
     private (TrainingResult Result, byte[] Weights) Train(string dataset, string outDir, TrainingOptions options, bool resume = false)
     {
