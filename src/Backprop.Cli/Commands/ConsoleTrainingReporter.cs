@@ -20,7 +20,8 @@ internal class PlainTrainingReporter(TextWriter stdout) : ITrainingReporter
 
     public static string Summary(EpochMetrics m, int epochs) =>
         $"epoch {m.Epoch}/{epochs}: train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:F4} | " +
-        $"validation loss {m.ValidationLoss:F4} acc {m.ValidationAccuracy:F4} | lr {m.LearningRate:G4} | {m.Seconds:F1}s";
+        (double.IsNaN(m.ValidationLoss) ? "no validation set" : $"validation loss {m.ValidationLoss:F4} acc {m.ValidationAccuracy:F4}") +
+        $" | lr {m.LearningRate:G4} | {m.Seconds:F1}s";
 }
 
 /// <summary>A Spectre.Console progress bar per epoch (samples/s, running loss, ETA) on a terminal.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Backprop.Data;
 using Backprop.Interop;
 using Backprop.IO;
@@ -41,6 +42,9 @@ public sealed record TrainingResult(IReadOnlyList<EpochMetrics> Epochs, double T
 public static class TrainingRun
 {
     private const string StateKey = "backprop_training";
+
+    // Metrics hold NaN when there is no validation set; JSON has no NaN literal unless asked.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static TrainingResult Run(ModelSpec spec, string dataset, TrainingOptions options, string outDir, ITrainingReporter reporter, bool resume = false)
     {
@@ -140,7 +144,7 @@ public static class TrainingRun
             optimizer_steps = optimizer.StepCount,
             options = Fingerprint(options),
             metrics = history,
-        });
+        }, Json);
         Safetensors.Save(path, tensors, new Dictionary<string, string> { [StateKey] = meta });
     }
 
@@ -158,7 +162,7 @@ public static class TrainingRun
         foreach (var (name, p) in model.NamedParameters) p.Value.CopyFrom(file.Get<float>(name));
         optimizer.LoadState(optimizer.State().Select(s => (s.Name, file.Get<float>(s.Name))).ToList(), root.GetProperty("optimizer_steps").GetInt32());
         foreach (var m in root.GetProperty("metrics").EnumerateArray())
-            history.Add(m.Deserialize<EpochMetrics>() ?? throw new BackpropException($"{path}: unreadable metrics"));
+            history.Add(m.Deserialize<EpochMetrics>(Json) ?? throw new BackpropException($"{path}: unreadable metrics"));
         return new RunState
         {
             EpochsDone = root.GetProperty("epochs_done").GetInt32(),

@@ -89,6 +89,18 @@ public sealed class TrainingRunTests : IDisposable
     }
 
     [Fact]
+    public void A_run_without_validation_set_checkpoints_and_resumes()
+    {
+        string data = WriteDataset(120, 30);
+        var options = Options with { ValidationFraction = 0, Epochs = 2 };
+        string dir = Path.Combine(_root, "run");
+        Train(data, dir, options with { Epochs = 1 });
+        var (result, _) = Train(data, dir, options, resume: true);
+        Assert.Equal(2, result.Epochs.Count);
+        Assert.True(double.IsNaN(result.Epochs[0].ValidationLoss));
+    }
+
+    [Fact]
     public void Resume_refuses_other_settings()
     {
         string data = WriteDataset();
