@@ -56,7 +56,7 @@ internal static class TrainCommand
             string dir = resumeDir ?? parse.GetValue(outDir)!;
             var result = ProgressBarTrainingReporter.Run(stdout, reporter => TrainingRun.Run(spec, parse.GetValue(dataset)!, options, dir, reporter, resume: resumeDir is not null));
             stdout.WriteLine($"test loss {result.TestLoss:F4}, test accuracy {result.TestAccuracy:F4}");
-            stdout.WriteLine($"wrote {Path.Combine(dir, RunFiles.Model)}, {RunFiles.Weights}, {RunFiles.Metrics}, {RunFiles.Curves}, {RunFiles.Checkpoint}");
+            stdout.WriteLine($"wrote {Path.Combine(dir, RunFiles.Model)}, {RunFiles.Weights}, {RunFiles.Preprocessing}, {RunFiles.Metrics}, {RunFiles.Curves}, {RunFiles.Checkpoint}");
             return ExitCodes.Ok;
         }));
         return command;
