@@ -24,6 +24,11 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     /// <summary>Below this many multiply-adds (m·n·k) one thread does it all: waking others costs more than it saves.</summary>
     internal static long ParallelMinWork = 1L << 20;
 
+    /// <summary>Products up to this many multiply-adds (and no deeper than KC) take plain scalar loops.</summary>
+    internal static long TinyWork = 512;
+    /// <summary>A·Bᵀ with at most this many rows of A runs as dot products along k, with no packing.</summary>
+    internal static int DotMaxRows = 2;
+
     public static void Run(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate)
     {
         if (m == 0 || n == 0) return;
@@ -33,27 +38,187 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
             return;
         }
 
-        int threads = Gemm.MaxThreads;
         long work = (long)m * n * k;
-        int tilesM = (m + MR - 1) / MR, tilesN = (n + NR - 1) / NR;
-        if (threads <= 1 || work < ParallelMinWork || Math.Max(tilesM, tilesN) < 2)
+        if (work <= TinyWork && k <= KC)
         {
-            Block(a, transA, b, transB, c, m, n, k, accumulate, 0, m, 0, n);
+            Tiny(a, transA, b, transB, c, m, n, k, accumulate);
+            return;
+        }
+        int threads = Math.Max(1, Gemm.MaxThreads);
+        if (work < ParallelMinWork) threads = 1;
+
+        // Few rows: no packing at all. A·Bᵀ as dot products of contiguous rows; A·B or Aᵀ·B straight from B's rows.
+        Strategy strategy = transB && !transA && m <= DotMaxRows ? Strategy.Dot
+            : !transB && m <= MR ? Strategy.FewRows
+            : Strategy.Packed;
+        int tilesM = (m + MR - 1) / MR, tilesN = (n + NR - 1) / NR;
+        if (strategy != Strategy.Packed)
+        {
+            tilesM = 1;
+            tilesN = strategy == Strategy.Dot ? (n + 3) / 4 : tilesN;
+        }
+        if (threads == 1 || Math.Max(tilesM, tilesN) < 2)
+        {
+            Part(strategy, a, transA, b, transB, c, m, n, k, accumulate, 0, m, 0, n);
             return;
         }
 
         // Split the dimension whose packing is cheaper to repeat: splitting rows makes every part pack all of B,
-        // splitting columns makes every part pack all of A; a transposing copy costs about three plain ones.
-        long dupA = (long)m * k * (transA ? 1 : 3), dupB = (long)n * k * (transB ? 3 : 1);
-        bool splitRows = dupB <= dupA ? tilesM >= threads || tilesM >= tilesN : tilesN < threads && tilesM > tilesN;
-        int tiles = splitRows ? tilesM : tilesN, parts = Math.Min(threads, tiles), step = splitRows ? MR : NR;
+        // splitting columns makes every part pack all of A; a transposing copy costs about twice a plain one.
+        long dupA = (long)m * k * (transA ? 1 : 2), dupB = (long)n * k * (transB ? 2 : 1);
+        bool splitRows = strategy == Strategy.Packed
+            && (dupB <= dupA ? tilesM >= threads || tilesM >= tilesN : tilesN < threads && tilesM > tilesN);
+        Parallel(strategy, a, transA, b, transB, c, m, n, k, accumulate, threads, splitRows,
+            splitRows ? tilesM : tilesN, splitRows ? MR : strategy == Strategy.Dot ? 4 : NR);
+    }
+
+    private enum Strategy { Packed, FewRows, Dot }
+
+    /// <summary>C[i0..i1, j0..j1] with the given strategy, on this thread.</summary>
+    private static void Part(Strategy strategy, T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
+        int i0, int i1, int j0, int j1)
+    {
+        switch (strategy)
+        {
+            case Strategy.Dot: Dot(a, b, c, m, n, k, accumulate, j0, j1); break;
+            case Strategy.FewRows: FewRows(a, transA, b, c, m, n, k, accumulate, j0, j1); break;
+            default: Block(a, transA, b, transB, c, m, n, k, accumulate, i0, i1, j0, j1); break;
+        }
+    }
+
+    /// <summary>Parts of whole tiles, one per thread at most; kept apart from Run so that small calls allocate no closure.</summary>
+    private static void Parallel(Strategy strategy, T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
+        int threads, bool splitRows, int tiles, int step)
+    {
+        int parts = Math.Min(threads, tiles);
         nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        System.Threading.Tasks.Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             int lo = (int)((long)tiles * t / parts) * step, hi = Math.Min((int)((long)tiles * (t + 1) / parts) * step, splitRows ? m : n);
-            if (splitRows) Block((T*)pa, transA, (T*)pb, transB, (T*)pc, m, n, k, accumulate, lo, hi, 0, n);
-            else Block((T*)pa, transA, (T*)pb, transB, (T*)pc, m, n, k, accumulate, 0, m, lo, hi);
+            if (splitRows) Part(strategy, (T*)pa, transA, (T*)pb, transB, (T*)pc, m, n, k, accumulate, lo, hi, 0, n);
+            else Part(strategy, (T*)pa, transA, (T*)pb, transB, (T*)pc, m, n, k, accumulate, 0, m, lo, hi);
         });
+    }
+
+    /// <summary>Scalar loops for the tiniest products: per element, the kernel's own chain of multiply-adds from zero.</summary>
+    private static void Tiny(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate)
+    {
+        nint aRow = transA ? 1 : k, aStep = transA ? m : 1, bCol = transB ? k : 1, bStep = transB ? 1 : n;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                T* x = a + i * aRow, y = b + j * bCol;
+                T acc = default;
+                for (int p = 0; p < k; p++, x += aStep, y += bStep) acc = MulAdd(*x, *y, acc);
+                T* cij = c + (nint)i * n + j;
+                *cij = accumulate ? Add(*cij, acc) : acc;
+            }
+    }
+
+    /// <summary>
+    /// C[:, j0..j1] for op(A)·B with m ≤ MR: the kernel reads A in place (strided) and B's rows in place, since
+    /// with one row panel nothing would be reused from a packed copy. The last n mod Lanes columns go through a
+    /// small zero-padded copy.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void FewRows(T* a, bool transA, T* b, T* c, int m, int n, int k, bool accumulate, int j0, int j1)
+    {
+        nint rs = transA ? 1 : k, cs = transA ? m : 1;
+        int lanes = TOps.Lanes, kBlocks = (k + KC - 1) / KC, kcMax = (k + kBlocks - 1) / kBlocks;
+        // Four vectors per row while the accumulators fit the registers (4 per row, plus 4 of B and one of A).
+        int wideRows = MR == 12 ? 6 : 2;
+        T* tmp = stackalloc T[12 * 16];
+        for (int pc = 0; pc < k; pc += kcMax)
+        {
+            int kc = Math.Min(kcMax, k - pc);
+            T* ap = a + pc * cs, bp = b + (nint)pc * n;
+            bool add = accumulate || pc > 0;
+            int j = j0;
+            if (m <= wideRows)
+                for (; j + 4 * lanes <= j1; j += 4 * lanes) Rows<N4, N0>(m, kc, ap, rs, cs, bp + j, n, c + j, n, add);
+            for (; j + 2 * lanes <= j1; j += 2 * lanes) Rows<N2, N0>(m, kc, ap, rs, cs, bp + j, n, c + j, n, add);
+            for (; j + lanes <= j1; j += lanes) Rows<N1, N0>(m, kc, ap, rs, cs, bp + j, n, c + j, n, add);
+            if (j < j1)
+            {
+                int rest = j1 - j;
+                T* panel = PackBuffer<T>.Get(kc * lanes);
+                for (int p = 0; p < kc; p++)
+                {
+                    new ReadOnlySpan<T>(bp + (nint)p * n + j, rest).CopyTo(new Span<T>(panel + p * lanes, rest));
+                    new Span<T>(panel + p * lanes + rest, lanes - rest).Clear();
+                }
+                Rows<N1, N0>(m, kc, ap, rs, cs, panel, lanes, tmp, lanes, false);
+                Merge(tmp, lanes, c + j, n, m, rest, add);
+            }
+        }
+    }
+
+    /// <summary>
+    /// C[:, j0..j1] for A·Bᵀ with very few rows: each element is a dot product of two contiguous rows, four columns at
+    /// a time with two partial sums each (vector lanes, then a fixed horizontal sum, then the k mod 2·Lanes tail).
+    /// </summary>
+    private static void Dot(T* a, T* b, T* c, int m, int n, int k, bool accumulate, int j0, int j1)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            T* x = a + (nint)i * k, cr = c + (nint)i * n;
+            int j = j0;
+            for (; j + 4 <= j1; j += 4) Dot4(x, b + (nint)j * k, k, cr + j, accumulate);
+            for (; j < j1; j++) Dot1(x, b + (nint)j * k, k, cr + j, accumulate);
+        }
+    }
+
+    private static void Dot4(T* x, T* y, nint k, T* c, bool add)
+    {
+        nint lanes = TOps.Lanes, p = 0;
+        T* y1 = y + k, y2 = y1 + k, y3 = y2 + k;
+        TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero, t0 = TOps.Zero, t1 = TOps.Zero, t2 = TOps.Zero, t3 = TOps.Zero;
+        for (; p + 2 * lanes <= k; p += 2 * lanes)
+        {
+            TVec u = TOps.Load(x + p), v = TOps.Load(x + p + lanes);
+            s0 = TOps.MulAdd(u, TOps.Load(y + p), s0);
+            s1 = TOps.MulAdd(u, TOps.Load(y1 + p), s1);
+            s2 = TOps.MulAdd(u, TOps.Load(y2 + p), s2);
+            s3 = TOps.MulAdd(u, TOps.Load(y3 + p), s3);
+            t0 = TOps.MulAdd(v, TOps.Load(y + p + lanes), t0);
+            t1 = TOps.MulAdd(v, TOps.Load(y1 + p + lanes), t1);
+            t2 = TOps.MulAdd(v, TOps.Load(y2 + p + lanes), t2);
+            t3 = TOps.MulAdd(v, TOps.Load(y3 + p + lanes), t3);
+        }
+        T r0 = TOps.Sum(TOps.Add(s0, t0)), r1 = TOps.Sum(TOps.Add(s1, t1)), r2 = TOps.Sum(TOps.Add(s2, t2)), r3 = TOps.Sum(TOps.Add(s3, t3));
+        for (; p < k; p++)
+        {
+            T u = x[p];
+            r0 = MulAdd(u, y[p], r0);
+            r1 = MulAdd(u, y1[p], r1);
+            r2 = MulAdd(u, y2[p], r2);
+            r3 = MulAdd(u, y3[p], r3);
+        }
+        if (add)
+        {
+            r0 = Add(c[0], r0);
+            r1 = Add(c[1], r1);
+            r2 = Add(c[2], r2);
+            r3 = Add(c[3], r3);
+        }
+        c[0] = r0;
+        c[1] = r1;
+        c[2] = r2;
+        c[3] = r3;
+    }
+
+    private static void Dot1(T* x, T* y, nint k, T* c, bool add)
+    {
+        nint lanes = TOps.Lanes, p = 0;
+        TVec s = TOps.Zero, t = TOps.Zero;
+        for (; p + 2 * lanes <= k; p += 2 * lanes)
+        {
+            s = TOps.MulAdd(TOps.Load(x + p), TOps.Load(y + p), s);
+            t = TOps.MulAdd(TOps.Load(x + p + lanes), TOps.Load(y + p + lanes), t);
+        }
+        T r = TOps.Sum(TOps.Add(s, t));
+        for (; p < k; p++) r = MulAdd(x[p], y[p], r);
+        *c = add ? Add(*c, r) : r;
     }
 
     /// <summary>C[i0..i1, j0..j1] for the whole depth k, with this thread's pack buffers.</summary>
@@ -107,12 +272,7 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
             int mr = Math.Min(mr0, mc - ir);
             T* d = dst + (nint)ir * kc;
             if (mr < mr0) new Span<T>(d, kc * mr0).Clear();
-            T* s = a + (nint)(ic + ir) * k + pc;
-            for (int r = 0; r < mr; r++, s += k)
-            {
-                T* dr = d + r;
-                for (int p = 0; p < kc; p++) dr[(nint)p * mr0] = s[p];
-            }
+            GemmTranspose.Run(a + (nint)(ic + ir) * k + pc, k, mr, kc, d, mr0);
         }
     }
 
@@ -154,12 +314,7 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
             int nr = Math.Min(nr0, nc - jr);
             T* d = dst + (nint)jr * kc;
             if (nr < nr0) new Span<T>(d, kc * nr0).Clear();
-            T* s = b + (nint)(jc + jr) * k + pc;
-            for (int j = 0; j < nr; j++, s += k)
-            {
-                T* dj = d + j;
-                for (int p = 0; p < kc; p++) dj[(nint)p * nr0] = s[p];
-            }
+            GemmTranspose.Run(b + (nint)(jc + jr) * k + pc, k, nr, kc, d, nr0);
         }
     }
 
@@ -219,6 +374,21 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         return Unsafe.As<double, T>(ref d);
     }
 
+    /// <summary>x·y + z, rounded as the vector kernels round it (fused where the hardware has FMA).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T MulAdd(T x, T y, T z)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float fx = Unsafe.As<T, float>(ref x), fy = Unsafe.As<T, float>(ref y), fz = Unsafe.As<T, float>(ref z);
+            float r = Hardware.FusedMultiplyAdd ? MathF.FusedMultiplyAdd(fx, fy, fz) : fx * fy + fz;
+            return Unsafe.As<float, T>(ref r);
+        }
+        double dx = Unsafe.As<T, double>(ref x), dy = Unsafe.As<T, double>(ref y), dz = Unsafe.As<T, double>(ref z);
+        double d = Hardware.FusedMultiplyAdd ? Math.FusedMultiplyAdd(dx, dy, dz) : dx * dy + dz;
+        return Unsafe.As<double, T>(ref d);
+    }
+
     /// <summary>The kernel for mr (1..MR) rows.</summary>
     private static void Rows<TNv, TA>(int mr, nint kc, T* a, nint aRs, nint aCs, T* b, nint ldb, T* c, nint ldc, bool add)
         where TNv : IConst where TA : IConst
@@ -241,15 +411,20 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put<TNv>(T* c, TVec x0, TVec x1, bool add) where TNv : IConst
+    private static void Put<TNv>(T* c, TVec x0, TVec x1, TVec x2, TVec x3, bool add) where TNv : IConst
     {
+        nint lanes = TOps.Lanes;
         if (add)
         {
             x0 = TOps.Add(TOps.Load(c), x0);
-            if (TNv.N > 1) x1 = TOps.Add(TOps.Load(c + TOps.Lanes), x1);
+            if (TNv.N > 1) x1 = TOps.Add(TOps.Load(c + lanes), x1);
+            if (TNv.N > 2) x2 = TOps.Add(TOps.Load(c + 2 * lanes), x2);
+            if (TNv.N > 3) x3 = TOps.Add(TOps.Load(c + 3 * lanes), x3);
         }
         TOps.Store(c, x0);
-        if (TNv.N > 1) TOps.Store(c + TOps.Lanes, x1);
+        if (TNv.N > 1) TOps.Store(c + lanes, x1);
+        if (TNv.N > 2) TOps.Store(c + 2 * lanes, x2);
+        if (TNv.N > 3) TOps.Store(c + 3 * lanes, x3);
     }
 
     /// <summary>
@@ -257,7 +432,8 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     /// sliver of op(B), with kc rank-1 updates. Element (r, p) of the A sliver is at a[r·rs + p·cs] (packed: rs = 1, cs = MR);
     /// row p of the B sliver starts at b + p·ldb. Each accumulator starts at zero and takes one fused multiply-add per p in
     /// increasing p, so an element's rounding never depends on the tile shape or on which thread computes it; then
-    /// C = acc, or C = C + acc when <paramref name="add"/>.
+    /// C = acc, or C = C + acc when <paramref name="add"/>. Instantiated only for TR·TNv ≤ 24 (32 vector registers) or
+    /// ≤ 12 (16 registers); the JIT drops the rows and columns a given TR, TNv do not use.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel<TR, TNv, TA>(nint kc, T* a, nint aRs, nint aCs, T* b, nint ldb, T* c, nint ldc, bool add)
@@ -266,39 +442,44 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         nint rs = TA.N == 1 ? 1 : aRs;
         nint cs = TA.N == 1 ? TMr.N : aCs;
         nint lanes = TOps.Lanes;
-        TVec c0_0 = TOps.Zero, c0_1 = TOps.Zero, c1_0 = TOps.Zero, c1_1 = TOps.Zero, c2_0 = TOps.Zero, c2_1 = TOps.Zero, c3_0 = TOps.Zero, c3_1 = TOps.Zero, c4_0 = TOps.Zero, c4_1 = TOps.Zero, c5_0 = TOps.Zero, c5_1 = TOps.Zero, c6_0 = TOps.Zero, c6_1 = TOps.Zero, c7_0 = TOps.Zero, c7_1 = TOps.Zero, c8_0 = TOps.Zero, c8_1 = TOps.Zero, c9_0 = TOps.Zero, c9_1 = TOps.Zero, c10_0 = TOps.Zero, c10_1 = TOps.Zero, c11_0 = TOps.Zero, c11_1 = TOps.Zero;
+        TVec c0_0 = TOps.Zero, c1_0 = TOps.Zero, c2_0 = TOps.Zero, c3_0 = TOps.Zero, c4_0 = TOps.Zero, c5_0 = TOps.Zero, c6_0 = TOps.Zero, c7_0 = TOps.Zero, c8_0 = TOps.Zero, c9_0 = TOps.Zero, c10_0 = TOps.Zero, c11_0 = TOps.Zero;
+        TVec c0_1 = TOps.Zero, c1_1 = TOps.Zero, c2_1 = TOps.Zero, c3_1 = TOps.Zero, c4_1 = TOps.Zero, c5_1 = TOps.Zero, c6_1 = TOps.Zero, c7_1 = TOps.Zero, c8_1 = TOps.Zero, c9_1 = TOps.Zero, c10_1 = TOps.Zero, c11_1 = TOps.Zero;
+        TVec c0_2 = TOps.Zero, c1_2 = TOps.Zero, c2_2 = TOps.Zero, c3_2 = TOps.Zero, c4_2 = TOps.Zero, c5_2 = TOps.Zero, c6_2 = TOps.Zero, c7_2 = TOps.Zero, c8_2 = TOps.Zero, c9_2 = TOps.Zero, c10_2 = TOps.Zero, c11_2 = TOps.Zero;
+        TVec c0_3 = TOps.Zero, c1_3 = TOps.Zero, c2_3 = TOps.Zero, c3_3 = TOps.Zero, c4_3 = TOps.Zero, c5_3 = TOps.Zero, c6_3 = TOps.Zero, c7_3 = TOps.Zero, c8_3 = TOps.Zero, c9_3 = TOps.Zero, c10_3 = TOps.Zero, c11_3 = TOps.Zero;
         for (nint p = 0; p < kc; p++)
         {
             TVec b0 = TOps.Load(b);
             TVec b1 = TNv.N > 1 ? TOps.Load(b + lanes) : TOps.Zero;
+            TVec b2 = TNv.N > 2 ? TOps.Load(b + 2 * lanes) : TOps.Zero;
+            TVec b3 = TNv.N > 3 ? TOps.Load(b + 3 * lanes) : TOps.Zero;
             TVec x;
-            x = TOps.Splat(a); c0_0 = TOps.MulAdd(x, b0, c0_0); if (TNv.N > 1) c0_1 = TOps.MulAdd(x, b1, c0_1);
-            if (TR.N > 1) { x = TOps.Splat(a + rs); c1_0 = TOps.MulAdd(x, b0, c1_0); if (TNv.N > 1) c1_1 = TOps.MulAdd(x, b1, c1_1); }
-            if (TR.N > 2) { x = TOps.Splat(a + 2 * rs); c2_0 = TOps.MulAdd(x, b0, c2_0); if (TNv.N > 1) c2_1 = TOps.MulAdd(x, b1, c2_1); }
-            if (TR.N > 3) { x = TOps.Splat(a + 3 * rs); c3_0 = TOps.MulAdd(x, b0, c3_0); if (TNv.N > 1) c3_1 = TOps.MulAdd(x, b1, c3_1); }
-            if (TR.N > 4) { x = TOps.Splat(a + 4 * rs); c4_0 = TOps.MulAdd(x, b0, c4_0); if (TNv.N > 1) c4_1 = TOps.MulAdd(x, b1, c4_1); }
-            if (TR.N > 5) { x = TOps.Splat(a + 5 * rs); c5_0 = TOps.MulAdd(x, b0, c5_0); if (TNv.N > 1) c5_1 = TOps.MulAdd(x, b1, c5_1); }
-            if (TR.N > 6) { x = TOps.Splat(a + 6 * rs); c6_0 = TOps.MulAdd(x, b0, c6_0); if (TNv.N > 1) c6_1 = TOps.MulAdd(x, b1, c6_1); }
-            if (TR.N > 7) { x = TOps.Splat(a + 7 * rs); c7_0 = TOps.MulAdd(x, b0, c7_0); if (TNv.N > 1) c7_1 = TOps.MulAdd(x, b1, c7_1); }
-            if (TR.N > 8) { x = TOps.Splat(a + 8 * rs); c8_0 = TOps.MulAdd(x, b0, c8_0); if (TNv.N > 1) c8_1 = TOps.MulAdd(x, b1, c8_1); }
-            if (TR.N > 9) { x = TOps.Splat(a + 9 * rs); c9_0 = TOps.MulAdd(x, b0, c9_0); if (TNv.N > 1) c9_1 = TOps.MulAdd(x, b1, c9_1); }
-            if (TR.N > 10) { x = TOps.Splat(a + 10 * rs); c10_0 = TOps.MulAdd(x, b0, c10_0); if (TNv.N > 1) c10_1 = TOps.MulAdd(x, b1, c10_1); }
-            if (TR.N > 11) { x = TOps.Splat(a + 11 * rs); c11_0 = TOps.MulAdd(x, b0, c11_0); if (TNv.N > 1) c11_1 = TOps.MulAdd(x, b1, c11_1); }
+            x = TOps.Splat(a); c0_0 = TOps.MulAdd(x, b0, c0_0); if (TNv.N > 1) c0_1 = TOps.MulAdd(x, b1, c0_1); if (TNv.N > 2) c0_2 = TOps.MulAdd(x, b2, c0_2); if (TNv.N > 3) c0_3 = TOps.MulAdd(x, b3, c0_3);
+            if (TR.N > 1) { x = TOps.Splat(a + rs); c1_0 = TOps.MulAdd(x, b0, c1_0); if (TNv.N > 1) c1_1 = TOps.MulAdd(x, b1, c1_1); if (TNv.N > 2) c1_2 = TOps.MulAdd(x, b2, c1_2); if (TNv.N > 3) c1_3 = TOps.MulAdd(x, b3, c1_3); }
+            if (TR.N > 2) { x = TOps.Splat(a + 2 * rs); c2_0 = TOps.MulAdd(x, b0, c2_0); if (TNv.N > 1) c2_1 = TOps.MulAdd(x, b1, c2_1); if (TNv.N > 2) c2_2 = TOps.MulAdd(x, b2, c2_2); if (TNv.N > 3) c2_3 = TOps.MulAdd(x, b3, c2_3); }
+            if (TR.N > 3) { x = TOps.Splat(a + 3 * rs); c3_0 = TOps.MulAdd(x, b0, c3_0); if (TNv.N > 1) c3_1 = TOps.MulAdd(x, b1, c3_1); if (TNv.N > 2) c3_2 = TOps.MulAdd(x, b2, c3_2); if (TNv.N > 3) c3_3 = TOps.MulAdd(x, b3, c3_3); }
+            if (TR.N > 4) { x = TOps.Splat(a + 4 * rs); c4_0 = TOps.MulAdd(x, b0, c4_0); if (TNv.N > 1) c4_1 = TOps.MulAdd(x, b1, c4_1); if (TNv.N > 2) c4_2 = TOps.MulAdd(x, b2, c4_2); if (TNv.N > 3) c4_3 = TOps.MulAdd(x, b3, c4_3); }
+            if (TR.N > 5) { x = TOps.Splat(a + 5 * rs); c5_0 = TOps.MulAdd(x, b0, c5_0); if (TNv.N > 1) c5_1 = TOps.MulAdd(x, b1, c5_1); if (TNv.N > 2) c5_2 = TOps.MulAdd(x, b2, c5_2); if (TNv.N > 3) c5_3 = TOps.MulAdd(x, b3, c5_3); }
+            if (TR.N > 6) { x = TOps.Splat(a + 6 * rs); c6_0 = TOps.MulAdd(x, b0, c6_0); if (TNv.N > 1) c6_1 = TOps.MulAdd(x, b1, c6_1); if (TNv.N > 2) c6_2 = TOps.MulAdd(x, b2, c6_2); if (TNv.N > 3) c6_3 = TOps.MulAdd(x, b3, c6_3); }
+            if (TR.N > 7) { x = TOps.Splat(a + 7 * rs); c7_0 = TOps.MulAdd(x, b0, c7_0); if (TNv.N > 1) c7_1 = TOps.MulAdd(x, b1, c7_1); if (TNv.N > 2) c7_2 = TOps.MulAdd(x, b2, c7_2); if (TNv.N > 3) c7_3 = TOps.MulAdd(x, b3, c7_3); }
+            if (TR.N > 8) { x = TOps.Splat(a + 8 * rs); c8_0 = TOps.MulAdd(x, b0, c8_0); if (TNv.N > 1) c8_1 = TOps.MulAdd(x, b1, c8_1); if (TNv.N > 2) c8_2 = TOps.MulAdd(x, b2, c8_2); if (TNv.N > 3) c8_3 = TOps.MulAdd(x, b3, c8_3); }
+            if (TR.N > 9) { x = TOps.Splat(a + 9 * rs); c9_0 = TOps.MulAdd(x, b0, c9_0); if (TNv.N > 1) c9_1 = TOps.MulAdd(x, b1, c9_1); if (TNv.N > 2) c9_2 = TOps.MulAdd(x, b2, c9_2); if (TNv.N > 3) c9_3 = TOps.MulAdd(x, b3, c9_3); }
+            if (TR.N > 10) { x = TOps.Splat(a + 10 * rs); c10_0 = TOps.MulAdd(x, b0, c10_0); if (TNv.N > 1) c10_1 = TOps.MulAdd(x, b1, c10_1); if (TNv.N > 2) c10_2 = TOps.MulAdd(x, b2, c10_2); if (TNv.N > 3) c10_3 = TOps.MulAdd(x, b3, c10_3); }
+            if (TR.N > 11) { x = TOps.Splat(a + 11 * rs); c11_0 = TOps.MulAdd(x, b0, c11_0); if (TNv.N > 1) c11_1 = TOps.MulAdd(x, b1, c11_1); if (TNv.N > 2) c11_2 = TOps.MulAdd(x, b2, c11_2); if (TNv.N > 3) c11_3 = TOps.MulAdd(x, b3, c11_3); }
             a += cs;
             b += ldb;
         }
-        Put<TNv>(c, c0_0, c0_1, add);
-        if (TR.N > 1) Put<TNv>(c + ldc, c1_0, c1_1, add);
-        if (TR.N > 2) Put<TNv>(c + 2 * ldc, c2_0, c2_1, add);
-        if (TR.N > 3) Put<TNv>(c + 3 * ldc, c3_0, c3_1, add);
-        if (TR.N > 4) Put<TNv>(c + 4 * ldc, c4_0, c4_1, add);
-        if (TR.N > 5) Put<TNv>(c + 5 * ldc, c5_0, c5_1, add);
-        if (TR.N > 6) Put<TNv>(c + 6 * ldc, c6_0, c6_1, add);
-        if (TR.N > 7) Put<TNv>(c + 7 * ldc, c7_0, c7_1, add);
-        if (TR.N > 8) Put<TNv>(c + 8 * ldc, c8_0, c8_1, add);
-        if (TR.N > 9) Put<TNv>(c + 9 * ldc, c9_0, c9_1, add);
-        if (TR.N > 10) Put<TNv>(c + 10 * ldc, c10_0, c10_1, add);
-        if (TR.N > 11) Put<TNv>(c + 11 * ldc, c11_0, c11_1, add);
+        Put<TNv>(c, c0_0, c0_1, c0_2, c0_3, add);
+        if (TR.N > 1) Put<TNv>(c + ldc, c1_0, c1_1, c1_2, c1_3, add);
+        if (TR.N > 2) Put<TNv>(c + 2 * ldc, c2_0, c2_1, c2_2, c2_3, add);
+        if (TR.N > 3) Put<TNv>(c + 3 * ldc, c3_0, c3_1, c3_2, c3_3, add);
+        if (TR.N > 4) Put<TNv>(c + 4 * ldc, c4_0, c4_1, c4_2, c4_3, add);
+        if (TR.N > 5) Put<TNv>(c + 5 * ldc, c5_0, c5_1, c5_2, c5_3, add);
+        if (TR.N > 6) Put<TNv>(c + 6 * ldc, c6_0, c6_1, c6_2, c6_3, add);
+        if (TR.N > 7) Put<TNv>(c + 7 * ldc, c7_0, c7_1, c7_2, c7_3, add);
+        if (TR.N > 8) Put<TNv>(c + 8 * ldc, c8_0, c8_1, c8_2, c8_3, add);
+        if (TR.N > 9) Put<TNv>(c + 9 * ldc, c9_0, c9_1, c9_2, c9_3, add);
+        if (TR.N > 10) Put<TNv>(c + 10 * ldc, c10_0, c10_1, c10_2, c10_3, add);
+        if (TR.N > 11) Put<TNv>(c + 11 * ldc, c11_0, c11_1, c11_2, c11_3, add);
     }
 }
 

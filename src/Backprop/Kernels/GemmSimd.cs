@@ -20,11 +20,20 @@ internal unsafe interface ISimd<TVec, T> where TVec : unmanaged where T : unmana
     /// <summary>a·b + c, fused (one rounding) wherever the hardware has FMA.</summary>
     static abstract TVec MulAdd(TVec a, TVec b, TVec c);
     static abstract TVec Add(TVec a, TVec b);
+    /// <summary>Sum of the lanes (a fixed sequence of operations, so always the same rounding).</summary>
+    static abstract T Sum(TVec v);
 }
 
 /// <summary>A compile-time integer: the JIT folds <c>N</c> so that unused rows of a kernel vanish.</summary>
 internal interface IConst { static abstract int N { get; } }
 
+internal static class Hardware
+{
+    /// <summary>Whether the vector kernels' multiply-add is fused; scalar code follows suit to round the same way.</summary>
+    public static bool FusedMultiplyAdd => Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+}
+
+internal readonly struct N0 : IConst { public static int N => 0; }
 internal readonly struct N1 : IConst { public static int N => 1; }
 internal readonly struct N2 : IConst { public static int N => 2; }
 internal readonly struct N3 : IConst { public static int N => 3; }
@@ -48,6 +57,7 @@ internal readonly unsafe struct F512 : ISimd<Vector512<float>, float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MulAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
 }
 
 internal readonly unsafe struct D512 : ISimd<Vector512<double>, double>
@@ -60,6 +70,7 @@ internal readonly unsafe struct D512 : ISimd<Vector512<double>, double>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> MulAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Add(Vector512<double> a, Vector512<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sum(Vector512<double> v) => Vector512.Sum(v);
 }
 
 internal readonly unsafe struct F256 : ISimd<Vector256<float>, float>
@@ -73,6 +84,7 @@ internal readonly unsafe struct F256 : ISimd<Vector256<float>, float>
     public static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
 }
 
 internal readonly unsafe struct D256 : ISimd<Vector256<double>, double>
@@ -86,6 +98,7 @@ internal readonly unsafe struct D256 : ISimd<Vector256<double>, double>
     public static Vector256<double> MulAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Add(Vector256<double> a, Vector256<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sum(Vector256<double> v) => Vector256.Sum(v);
 }
 
 /// <summary>128-bit vectors: SSE on old x86 (no FMA, so multiply then add) or NEON on Arm64 (fused).</summary>
@@ -100,6 +113,7 @@ internal readonly unsafe struct F128 : ISimd<Vector128<float>, float>
     public static Vector128<float> MulAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
         Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? Vector128.FusedMultiplyAdd(a, b, c) : a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> v) => Vector128.Sum(v);
 }
 
 internal readonly unsafe struct D128 : ISimd<Vector128<double>, double>
@@ -113,4 +127,5 @@ internal readonly unsafe struct D128 : ISimd<Vector128<double>, double>
     public static Vector128<double> MulAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c) =>
         Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported ? Vector128.FusedMultiplyAdd(a, b, c) : a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Add(Vector128<double> a, Vector128<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sum(Vector128<double> v) => Vector128.Sum(v);
 }
