@@ -18,16 +18,38 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
 
     // Cache blocking, in elements. Settable (internally) so that the benchmark can tune them; they depend only on the
     // element type and vector width, never on the thread count, so the summation order is fixed by the shape.
-    internal static int KC = 256;
-    internal static int MC = 16 * TMr.N;
-    internal static int NC = 4096;
-    /// <summary>Below this many multiply-adds (m·n·k) one thread does it all: waking others costs more than it saves.</summary>
-    internal static long ParallelMinWork = 1L << 20;
+    // The micro-kernel streams about 15 bytes per cycle from its two slivers, which even L2 sustains, so the slivers
+    // need not both sit in a 32 KB L1: KC is made long (1.5 KB of float, 2 KB of double per row of a sliver) to cut
+    // the passes over C, MC keeps the packed A block (MC·KC: 216 KB float, 288 KB double) well inside a 1 MB L2, and
+    // NC bounds the packed B panel (KC·NC) kept in L2/L3. Measured on Zen 5 (48 KB L1, 1 MB L2) at n = 1024 and 2048:
+    // single-thread throughput varied by under 10% over KC 128..384, MC 48..288; longer KC helped at n = 2048.
+    internal static int KC = Unsafe.SizeOf<T>() == 4 ? 384 : 256;
+    internal static int MC = 144 / TMr.N * TMr.N;
+    internal static int NC = 2048;
+    /// <summary>
+    /// Below this many multiply-adds (m·n·k) one thread does it all: waking another costs several microseconds, about
+    /// what a single core does in 1M float (0.5M double) multiply-adds.
+    /// </summary>
+    internal static long ParallelMinWork = Unsafe.SizeOf<T>() == 4 ? 1L << 22 : 1L << 21;
 
     /// <summary>Products up to this many multiply-adds (and no deeper than KC) take plain scalar loops.</summary>
     internal static long TinyWork = 512;
-    /// <summary>A·Bᵀ with at most this many rows of A runs as dot products along k, with no packing.</summary>
-    internal static int DotMaxRows = 2;
+    /// <summary>
+    /// A·Bᵀ with at most this many rows of A runs as dot products along k, with no packing (so does a narrow one,
+    /// n ≤ NR, with k of at least four vectors): measured against the packed kernel, dot blocks of 4 rows × 4 columns
+    /// win up to m ≈ 4 for any n, and for n ≤ NR up to m ≈ 32, where the packed kernel would mostly multiply padding.
+    /// </summary>
+    internal static int DotMaxRows = 4;
+    /// <summary>op(A)·B with at most this many rows may read A and B in place, with no packing (see <see cref="InPlace"/>).</summary>
+    internal static int FewRowsMax = 64;
+
+    /// <summary>
+    /// Whether op(A)·B is better read in place than packed. Measured: up to 64 rows the copy of B costs more than
+    /// it saves; except, with 16 vector registers (6-row kernel), when B's rows are a multiple of 4 KB apart, where
+    /// the in-place slivers alias in the L1 cache and packing wins beyond one row panel.
+    /// </summary>
+    private static bool InPlace(int m, int n) =>
+        m <= MR || m <= FewRowsMax && (MR == 12 || (long)n * Unsafe.SizeOf<T>() % 4096 != 0);
 
     public static void Run(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate)
     {
@@ -48,8 +70,8 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         if (work < ParallelMinWork) threads = 1;
 
         // Few rows: no packing at all. A·Bᵀ as dot products of contiguous rows; A·B or Aᵀ·B straight from B's rows.
-        Strategy strategy = transB && !transA && m <= DotMaxRows ? Strategy.Dot
-            : !transB && m <= MR ? Strategy.FewRows
+        Strategy strategy = transB && !transA && (m <= DotMaxRows || n <= NR && k >= 4 * TOps.Lanes) ? Strategy.Dot
+            : !transB && InPlace(m, n) ? Strategy.FewRows
             : Strategy.Packed;
         int tilesM = (m + MR - 1) / MR, tilesN = (n + NR - 1) / NR;
         if (strategy != Strategy.Packed)
@@ -116,9 +138,9 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     }
 
     /// <summary>
-    /// C[:, j0..j1] for op(A)·B with m ≤ MR: the kernel reads A in place (strided) and B's rows in place, since
-    /// with one row panel nothing would be reused from a packed copy. The last n mod Lanes columns go through a
-    /// small zero-padded copy.
+    /// C[:, j0..j1] for op(A)·B with few rows: the kernel reads A in place (strided) and B's rows in place, since with
+    /// so few row panels a packed copy of B would hardly be reused. Column slivers outside, row panels inside, so that
+    /// a sliver of B is still in cache for the next panel. The last n mod Lanes columns go through a small zero-padded copy.
     /// </summary>
     [SkipLocalsInit]
     private static void FewRows(T* a, bool transA, T* b, T* c, int m, int n, int k, bool accumulate, int j0, int j1)
@@ -126,7 +148,7 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         nint rs = transA ? 1 : k, cs = transA ? m : 1;
         int lanes = TOps.Lanes, kBlocks = (k + KC - 1) / KC, kcMax = (k + kBlocks - 1) / kBlocks;
         // Four vectors per row while the accumulators fit the registers (4 per row, plus 4 of B and one of A).
-        int wideRows = MR == 12 ? 6 : 2;
+        bool wide = m <= (MR == 12 ? 6 : 2);
         T* tmp = stackalloc T[12 * 16];
         for (int pc = 0; pc < k; pc += kcMax)
         {
@@ -134,10 +156,14 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
             T* ap = a + pc * cs, bp = b + (nint)pc * n;
             bool add = accumulate || pc > 0;
             int j = j0;
-            if (m <= wideRows)
+            if (wide)
                 for (; j + 4 * lanes <= j1; j += 4 * lanes) Rows<N4, N0>(m, kc, ap, rs, cs, bp + j, n, c + j, n, add);
-            for (; j + 2 * lanes <= j1; j += 2 * lanes) Rows<N2, N0>(m, kc, ap, rs, cs, bp + j, n, c + j, n, add);
-            for (; j + lanes <= j1; j += lanes) Rows<N1, N0>(m, kc, ap, rs, cs, bp + j, n, c + j, n, add);
+            for (; j + 2 * lanes <= j1; j += 2 * lanes)
+                for (int i = 0; i < m; i += MR)
+                    Rows<N2, N0>(Math.Min(MR, m - i), kc, ap + i * rs, rs, cs, bp + j, n, c + (nint)i * n + j, n, add);
+            for (; j + lanes <= j1; j += lanes)
+                for (int i = 0; i < m; i += MR)
+                    Rows<N1, N0>(Math.Min(MR, m - i), kc, ap + i * rs, rs, cs, bp + j, n, c + (nint)i * n + j, n, add);
             if (j < j1)
             {
                 int rest = j1 - j;
@@ -147,78 +173,93 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
                     new ReadOnlySpan<T>(bp + (nint)p * n + j, rest).CopyTo(new Span<T>(panel + p * lanes, rest));
                     new Span<T>(panel + p * lanes + rest, lanes - rest).Clear();
                 }
-                Rows<N1, N0>(m, kc, ap, rs, cs, panel, lanes, tmp, lanes, false);
-                Merge(tmp, lanes, c + j, n, m, rest, add);
+                for (int i = 0; i < m; i += MR)
+                {
+                    int mr = Math.Min(MR, m - i);
+                    Rows<N1, N0>(mr, kc, ap + i * rs, rs, cs, panel, lanes, tmp, lanes, false);
+                    Merge(tmp, lanes, c + (nint)i * n + j, n, mr, rest, add);
+                }
             }
         }
     }
 
     /// <summary>
-    /// C[:, j0..j1] for A·Bᵀ with very few rows: each element is a dot product of two contiguous rows, four columns at
-    /// a time with two partial sums each (vector lanes, then a fixed horizontal sum, then the k mod 2·Lanes tail).
+    /// C[:, j0..j1] for A·Bᵀ with few rows: each element is a dot product of two contiguous rows, in blocks of up to
+    /// DotRows rows × 4 columns so that each vector of A or B loaded serves several accumulators.
     /// </summary>
     private static void Dot(T* a, T* b, T* c, int m, int n, int k, bool accumulate, int j0, int j1)
     {
-        for (int i = 0; i < m; i++)
+        int rows = DotRows;
+        for (int i = 0; i < m; i += rows)
         {
+            int mr = Math.Min(rows, m - i);
             T* x = a + (nint)i * k, cr = c + (nint)i * n;
             int j = j0;
-            for (; j + 4 <= j1; j += 4) Dot4(x, b + (nint)j * k, k, cr + j, accumulate);
-            for (; j < j1; j++) Dot1(x, b + (nint)j * k, k, cr + j, accumulate);
+            for (; j + 4 <= j1; j += 4) DotRowsOf<N4>(mr, x, b + (nint)j * k, k, cr + j, n, accumulate);
+            for (; j < j1; j++) DotRowsOf<N1>(mr, x, b + (nint)j * k, k, cr + j, n, accumulate);
         }
     }
 
-    private static void Dot4(T* x, T* y, nint k, T* c, bool add)
+    /// <summary>Rows of A per dot block: 4 (16 accumulators) with 32 vector registers, 2 with 16.</summary>
+    private static int DotRows => MR == 12 ? 4 : 2;
+
+    private static void DotRowsOf<TC>(int mr, T* x, T* y, nint k, T* c, nint ldc, bool add) where TC : IConst
+    {
+        switch (mr)
+        {
+            case 1: DotBlock<N1, TC>(x, y, k, c, ldc, add); break;
+            case 2: DotBlock<N2, TC>(x, y, k, c, ldc, add); break;
+            case 3: DotBlock<N3, TC>(x, y, k, c, ldc, add); break;
+            default: DotBlock<N4, TC>(x, y, k, c, ldc, add); break;
+        }
+    }
+
+    /// <summary>
+    /// A TR×TC block of C = A·Bᵀ as dot products of contiguous rows: x holds TR rows of A, y holds TC rows of B (both
+    /// with stride k). Per element: one vector accumulator over whole vectors of k in increasing order, a fixed
+    /// horizontal sum, then the k mod Lanes tail one multiply-add at a time; so the block shape never changes a result.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotBlock<TR, TC>(T* x, T* y, nint k, T* c, nint ldc, bool add) where TR : IConst where TC : IConst
     {
         nint lanes = TOps.Lanes, p = 0;
-        T* y1 = y + k, y2 = y1 + k, y3 = y2 + k;
-        TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero, t0 = TOps.Zero, t1 = TOps.Zero, t2 = TOps.Zero, t3 = TOps.Zero;
-        for (; p + 2 * lanes <= k; p += 2 * lanes)
+        TVec s00 = TOps.Zero, s01 = TOps.Zero, s02 = TOps.Zero, s03 = TOps.Zero;
+        TVec s10 = TOps.Zero, s11 = TOps.Zero, s12 = TOps.Zero, s13 = TOps.Zero;
+        TVec s20 = TOps.Zero, s21 = TOps.Zero, s22 = TOps.Zero, s23 = TOps.Zero;
+        TVec s30 = TOps.Zero, s31 = TOps.Zero, s32 = TOps.Zero, s33 = TOps.Zero;
+        for (; p + lanes <= k; p += lanes)
         {
-            TVec u = TOps.Load(x + p), v = TOps.Load(x + p + lanes);
-            s0 = TOps.MulAdd(u, TOps.Load(y + p), s0);
-            s1 = TOps.MulAdd(u, TOps.Load(y1 + p), s1);
-            s2 = TOps.MulAdd(u, TOps.Load(y2 + p), s2);
-            s3 = TOps.MulAdd(u, TOps.Load(y3 + p), s3);
-            t0 = TOps.MulAdd(v, TOps.Load(y + p + lanes), t0);
-            t1 = TOps.MulAdd(v, TOps.Load(y1 + p + lanes), t1);
-            t2 = TOps.MulAdd(v, TOps.Load(y2 + p + lanes), t2);
-            t3 = TOps.MulAdd(v, TOps.Load(y3 + p + lanes), t3);
+            TVec y0 = TOps.Load(y + p);
+            TVec y1 = TC.N > 1 ? TOps.Load(y + 1 * k + p) : TOps.Zero;
+            TVec y2 = TC.N > 2 ? TOps.Load(y + 2 * k + p) : TOps.Zero;
+            TVec y3 = TC.N > 3 ? TOps.Load(y + 3 * k + p) : TOps.Zero;
+            { TVec x0 = TOps.Load(x + p); s00 = TOps.MulAdd(x0, y0, s00); if (TC.N > 1) s01 = TOps.MulAdd(x0, y1, s01); if (TC.N > 2) s02 = TOps.MulAdd(x0, y2, s02); if (TC.N > 3) s03 = TOps.MulAdd(x0, y3, s03); }
+            if (TR.N > 1) { TVec x1 = TOps.Load(x + 1 * k + p); s10 = TOps.MulAdd(x1, y0, s10); if (TC.N > 1) s11 = TOps.MulAdd(x1, y1, s11); if (TC.N > 2) s12 = TOps.MulAdd(x1, y2, s12); if (TC.N > 3) s13 = TOps.MulAdd(x1, y3, s13); }
+            if (TR.N > 2) { TVec x2 = TOps.Load(x + 2 * k + p); s20 = TOps.MulAdd(x2, y0, s20); if (TC.N > 1) s21 = TOps.MulAdd(x2, y1, s21); if (TC.N > 2) s22 = TOps.MulAdd(x2, y2, s22); if (TC.N > 3) s23 = TOps.MulAdd(x2, y3, s23); }
+            if (TR.N > 3) { TVec x3 = TOps.Load(x + 3 * k + p); s30 = TOps.MulAdd(x3, y0, s30); if (TC.N > 1) s31 = TOps.MulAdd(x3, y1, s31); if (TC.N > 2) s32 = TOps.MulAdd(x3, y2, s32); if (TC.N > 3) s33 = TOps.MulAdd(x3, y3, s33); }
         }
-        T r0 = TOps.Sum(TOps.Add(s0, t0)), r1 = TOps.Sum(TOps.Add(s1, t1)), r2 = TOps.Sum(TOps.Add(s2, t2)), r3 = TOps.Sum(TOps.Add(s3, t3));
+        DotFinish<TC>(x + 0 * k, y, k, p, c + 0 * ldc, s00, s01, s02, s03, add);
+        if (TR.N > 1) DotFinish<TC>(x + 1 * k, y, k, p, c + 1 * ldc, s10, s11, s12, s13, add);
+        if (TR.N > 2) DotFinish<TC>(x + 2 * k, y, k, p, c + 2 * ldc, s20, s21, s22, s23, add);
+        if (TR.N > 3) DotFinish<TC>(x + 3 * k, y, k, p, c + 3 * ldc, s30, s31, s32, s33, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotFinish<TC>(T* x, T* y, nint k, nint p, T* c, TVec s0, TVec s1, TVec s2, TVec s3, bool add) where TC : IConst
+    {
+        T r0 = TOps.Sum(s0), r1 = TC.N > 1 ? TOps.Sum(s1) : default, r2 = TC.N > 2 ? TOps.Sum(s2) : default, r3 = TC.N > 3 ? TOps.Sum(s3) : default;
         for (; p < k; p++)
         {
             T u = x[p];
             r0 = MulAdd(u, y[p], r0);
-            r1 = MulAdd(u, y1[p], r1);
-            r2 = MulAdd(u, y2[p], r2);
-            r3 = MulAdd(u, y3[p], r3);
+            if (TC.N > 1) r1 = MulAdd(u, y[k + p], r1);
+            if (TC.N > 2) r2 = MulAdd(u, y[2 * k + p], r2);
+            if (TC.N > 3) r3 = MulAdd(u, y[3 * k + p], r3);
         }
-        if (add)
-        {
-            r0 = Add(c[0], r0);
-            r1 = Add(c[1], r1);
-            r2 = Add(c[2], r2);
-            r3 = Add(c[3], r3);
-        }
-        c[0] = r0;
-        c[1] = r1;
-        c[2] = r2;
-        c[3] = r3;
-    }
-
-    private static void Dot1(T* x, T* y, nint k, T* c, bool add)
-    {
-        nint lanes = TOps.Lanes, p = 0;
-        TVec s = TOps.Zero, t = TOps.Zero;
-        for (; p + 2 * lanes <= k; p += 2 * lanes)
-        {
-            s = TOps.MulAdd(TOps.Load(x + p), TOps.Load(y + p), s);
-            t = TOps.MulAdd(TOps.Load(x + p + lanes), TOps.Load(y + p + lanes), t);
-        }
-        T r = TOps.Sum(TOps.Add(s, t));
-        for (; p < k; p++) r = MulAdd(x[p], y[p], r);
-        *c = add ? Add(*c, r) : r;
+        c[0] = add ? Add(c[0], r0) : r0;
+        if (TC.N > 1) c[1] = add ? Add(c[1], r1) : r1;
+        if (TC.N > 2) c[2] = add ? Add(c[2], r2) : r2;
+        if (TC.N > 3) c[3] = add ? Add(c[3], r3) : r3;
     }
 
     /// <summary>C[i0..i1, j0..j1] for the whole depth k, with this thread's pack buffers.</summary>
@@ -257,13 +298,22 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
             // row's mr-long pieces to the panels.
             int full = mc / mr0 * mr0, rest = mc - full;
             if (rest > 0) new Span<T>(dst + (nint)full * kc, kc * mr0).Clear();
-            T* s = a + (nint)pc * m + ic;
-            for (int p = 0; p < kc; p++, s += m)
+            // Eight rows at a time, each panel receiving a contiguous run (see PackB).
+            for (int p0 = 0; p0 < kc; p0 += 8)
             {
-                T* d = dst + (nint)p * mr0;
+                int rows = Math.Min(8, kc - p0);
+                T* s0 = a + (nint)(pc + p0) * m + ic;
                 int ir = 0;
-                for (; ir < full; ir += mr0, d += (nint)mr0 * kc) Copy(s + ir, d, mr0);
-                if (rest > 0) new ReadOnlySpan<T>(s + ir, rest).CopyTo(new Span<T>(d, rest));
+                for (; ir < full; ir += mr0)
+                {
+                    T* s = s0 + ir, d = dst + (nint)ir * kc + (nint)p0 * mr0;
+                    for (int p = 0; p < rows; p++, s += m, d += mr0) Copy(s, d, mr0);
+                }
+                if (rest > 0)
+                {
+                    T* s = s0 + ir, d = dst + (nint)ir * kc + (nint)p0 * mr0;
+                    for (int p = 0; p < rows; p++, s += m, d += mr0) new ReadOnlySpan<T>(s, rest).CopyTo(new Span<T>(d, rest));
+                }
             }
             return;
         }
@@ -294,17 +344,27 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
             // Row by row through B, so that reads are long contiguous runs; each row feeds every panel.
             int full = nc / nr0 * nr0, rest = nc - full;
             if (rest > 0) new Span<T>(dst + (nint)full * kc, kc * nr0).Clear();
-            T* s = b + (nint)pc * n + jc;
-            for (int p = 0; p < kc; p++, s += n)
+            // Eight rows at a time, so that each panel receives one contiguous run of 8·NR elements (writing one row
+            // at a time would hop between panels KC·NR apart, all on the same few cache sets).
+            for (int p0 = 0; p0 < kc; p0 += 8)
             {
-                T* d = dst + (nint)p * nr0;
+                int rows = Math.Min(8, kc - p0);
+                T* s0 = b + (nint)(pc + p0) * n + jc;
                 int jr = 0;
-                for (; jr < full; jr += nr0, d += (nint)nr0 * kc)
+                for (; jr < full; jr += nr0)
                 {
-                    TOps.Store(d, TOps.Load(s + jr));
-                    TOps.Store(d + lanes, TOps.Load(s + jr + lanes));
+                    T* s = s0 + jr, d = dst + (nint)jr * kc + (nint)p0 * nr0;
+                    for (int p = 0; p < rows; p++, s += n, d += nr0)
+                    {
+                        TOps.Store(d, TOps.Load(s));
+                        TOps.Store(d + lanes, TOps.Load(s + lanes));
+                    }
                 }
-                if (rest > 0) new ReadOnlySpan<T>(s + jr, rest).CopyTo(new Span<T>(d, rest));
+                if (rest > 0)
+                {
+                    T* s = s0 + jr, d = dst + (nint)jr * kc + (nint)p0 * nr0;
+                    for (int p = 0; p < rows; p++, s += n, d += nr0) new ReadOnlySpan<T>(s, rest).CopyTo(new Span<T>(d, rest));
+                }
             }
             return;
         }
