@@ -4,11 +4,17 @@ using System.Runtime.InteropServices;
 namespace Backprop.Kernels;
 
 /// <summary>
-/// The packed GEMM for one element type and vector width: op(A) is copied into MR-row micro-panels and op(B) into
-/// NR-column micro-panels (NR = 2 vectors), so the transposed cases cost only a different copy; cache blocking by
-/// KC (depth), MC (rows of A kept in L2) and NC (columns of B); a MR×NR register-blocked FMA micro-kernel.
-/// Work is split between threads over rows or columns of C only, never over k, so every element of C is the same
-/// chain of operations whatever the thread count.
+/// GEMM for one element type and vector width (see <see cref="Gemm.Multiply{T}"/>). Large products: op(A) is copied into
+/// MR-row micro-panels and op(B) into NR-column micro-panels (NR = 2 vectors), so the transposed cases cost only a
+/// different copy; cache blocking by KC (depth), MC (rows of A) and NC (columns of B); an MR×NR register-blocked FMA
+/// micro-kernel. Small ones skip what does not pay: a few rows of op(A)·B read A and B in place, A·Bᵀ with few rows or
+/// narrow B runs as blocked dot products, and the tiniest as scalar loops. Which path runs depends on the shape only.
+/// <para>
+/// Work is split between threads over whole tiles of rows or columns of C, never over k, and within a path every
+/// element of C is computed by the same chain of operations whichever tile, thread or kernel variant computes it (in
+/// the kernel's paths: per depth block of KC, an accumulator from zero with one multiply-add per p in increasing p,
+/// then added to C). So results are bit for bit the same for any thread count.
+/// </para>
 /// </summary>
 internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     where T : unmanaged where TVec : unmanaged where TOps : ISimd<TVec, T> where TMr : IConst
@@ -27,10 +33,11 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     internal static int MC = 144 / TMr.N * TMr.N;
     internal static int NC = 2048;
     /// <summary>
-    /// Below this many multiply-adds (m·n·k) one thread does it all: waking another costs several microseconds, about
-    /// what a single core does in 1M float (0.5M double) multiply-adds.
+    /// Below this many multiply-adds (m·n·k) one thread does it all. Measured on 2 idle cores: a second thread pays
+    /// from about 64³ (a few microseconds of work) when the pool's threads are awake; the threshold sits higher,
+    /// at about 8 µs of single-core work, because waking a sleeping thread or sharing a busy machine costs more.
     /// </summary>
-    internal static long ParallelMinWork = Unsafe.SizeOf<T>() == 4 ? 1L << 22 : 1L << 21;
+    internal static long ParallelMinWork = Unsafe.SizeOf<T>() == 4 ? 1L << 20 : 1L << 19;
 
     /// <summary>Products up to this many multiply-adds (and no deeper than KC) take plain scalar loops.</summary>
     internal static long TinyWork = 512;
@@ -73,25 +80,24 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         Strategy strategy = transB && !transA && (m <= DotMaxRows || n <= NR && k >= 4 * TOps.Lanes) ? Strategy.Dot
             : !transB && InPlace(m, n) ? Strategy.FewRows
             : Strategy.Packed;
-        int tilesM = (m + MR - 1) / MR, tilesN = (n + NR - 1) / NR;
-        if (strategy != Strategy.Packed)
-        {
-            tilesM = 1;
-            tilesN = strategy == Strategy.Dot ? (n + 3) / 4 : tilesN;
-        }
+        // Tiles: the units whose rows or columns a thread takes whole.
+        int stepM = strategy == Strategy.Dot ? DotRows : MR, stepN = strategy == Strategy.Dot ? 4 : NR;
+        int tilesM = strategy == Strategy.FewRows ? 1 : (m + stepM - 1) / stepM, tilesN = (n + stepN - 1) / stepN;
         if (threads == 1 || Math.Max(tilesM, tilesN) < 2)
         {
             Part(strategy, a, transA, b, transB, c, m, n, k, accumulate, 0, m, 0, n);
             return;
         }
 
-        // Split the dimension whose packing is cheaper to repeat: splitting rows makes every part pack all of B,
-        // splitting columns makes every part pack all of A; a transposing copy costs about twice a plain one.
+        // Split rows or columns of C, never k. In the packed case prefer the dimension whose packing is cheaper to
+        // repeat: split rows and each part packs all of B, split columns and each packs all of A (a transposing copy
+        // costs about twice a plain one); otherwise the dimension with more tiles.
         long dupA = (long)m * k * (transA ? 1 : 2), dupB = (long)n * k * (transB ? 2 : 1);
-        bool splitRows = strategy == Strategy.Packed
-            && (dupB <= dupA ? tilesM >= threads || tilesM >= tilesN : tilesN < threads && tilesM > tilesN);
+        bool splitRows = strategy == Strategy.Packed && dupB <= dupA
+            ? tilesM >= threads || tilesM >= tilesN
+            : tilesN < threads && tilesM > tilesN;
         Parallel(strategy, a, transA, b, transB, c, m, n, k, accumulate, threads, splitRows,
-            splitRows ? tilesM : tilesN, splitRows ? MR : strategy == Strategy.Dot ? 4 : NR);
+            splitRows ? tilesM : tilesN, splitRows ? stepM : stepN);
     }
 
     private enum Strategy { Packed, FewRows, Dot }
@@ -102,7 +108,7 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     {
         switch (strategy)
         {
-            case Strategy.Dot: Dot(a, b, c, m, n, k, accumulate, j0, j1); break;
+            case Strategy.Dot: Dot(a, b, c, n, k, accumulate, i0, i1, j0, j1); break;
             case Strategy.FewRows: FewRows(a, transA, b, c, m, n, k, accumulate, j0, j1); break;
             default: Block(a, transA, b, transB, c, m, n, k, accumulate, i0, i1, j0, j1); break;
         }
@@ -187,12 +193,12 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     /// C[:, j0..j1] for A·Bᵀ with few rows: each element is a dot product of two contiguous rows, in blocks of up to
     /// DotRows rows × 4 columns so that each vector of A or B loaded serves several accumulators.
     /// </summary>
-    private static void Dot(T* a, T* b, T* c, int m, int n, int k, bool accumulate, int j0, int j1)
+    private static void Dot(T* a, T* b, T* c, int n, int k, bool accumulate, int i0, int i1, int j0, int j1)
     {
         int rows = DotRows;
-        for (int i = 0; i < m; i += rows)
+        for (int i = i0; i < i1; i += rows)
         {
-            int mr = Math.Min(rows, m - i);
+            int mr = Math.Min(rows, i1 - i);
             T* x = a + (nint)i * k, cr = c + (nint)i * n;
             int j = j0;
             for (; j + 4 <= j1; j += 4) DotRowsOf<N4>(mr, x, b + (nint)j * k, k, cr + j, n, accumulate);
@@ -307,7 +313,7 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
                 for (; ir < full; ir += mr0)
                 {
                     T* s = s0 + ir, d = dst + (nint)ir * kc + (nint)p0 * mr0;
-                    for (int p = 0; p < rows; p++, s += m, d += mr0) Copy(s, d, mr0);
+                    for (int p = 0; p < rows; p++, s += m, d += mr0) CopyPanelRow(s, d);
                 }
                 if (rest > 0)
                 {
@@ -326,14 +332,9 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         }
     }
 
-    /// <summary>Copies a short run of MR elements (MR = 12 or 6: one or two vectors and a remainder).</summary>
+    /// <summary>Copies MR elements: a constant size, which the JIT unrolls into a few vector moves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy(T* s, T* d, int count)
-    {
-        int lanes = TOps.Lanes, i = 0;
-        for (; i + lanes <= count; i += lanes) TOps.Store(d + i, TOps.Load(s + i));
-        for (; i < count; i++) d[i] = s[i];
-    }
+    private static void CopyPanelRow(T* s, T* d) => Unsafe.CopyBlockUnaligned(d, s, (uint)(TMr.N * Unsafe.SizeOf<T>()));
 
     /// <summary>op(B)[pc.., jc..] into NR-column panels: panel j0 holds element (p, j) at [j0·kc + p·NR + j], zero past nc.</summary>
     private static void PackB(T* b, bool transB, int n, int k, int pc, int kc, int jc, int nc, T* dst)

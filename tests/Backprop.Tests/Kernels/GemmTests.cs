@@ -115,7 +115,7 @@ public class GemmTests
 
     public static readonly TheoryData<int, int, int> BigShapes = new()
     {
-        { 257, 129, 65 }, { 100, 300, 50 }, { 33, 1000, 40 }, { 1000, 33, 40 }, { 130, 130, 600 }, { 12, 2000, 70 }, { 600, 20, 100 },
+        { 257, 129, 65 }, { 100, 300, 50 }, { 33, 1000, 40 }, { 1000, 33, 40 }, { 130, 130, 600 }, { 12, 2000, 70 }, { 600, 20, 100 }, { 3, 3000, 200 },
     };
 
     private static void Deterministic<T>(int m, int n, int k) where T : unmanaged, IFloatingPointIeee754<T>
