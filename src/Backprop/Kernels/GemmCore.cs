@@ -26,12 +26,13 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     // element type and vector width, never on the thread count, so the summation order is fixed by the shape.
     // The micro-kernel streams about 15 bytes per cycle from its two slivers, which even L2 sustains, so the slivers
     // need not both sit in a 32 KB L1: KC is made long (1.5 KB of float, 2 KB of double per row of a sliver) to cut
-    // the passes over C, MC keeps the packed A block (MC·KC: 216 KB float, 288 KB double) well inside a 1 MB L2, and
-    // NC bounds the packed B panel (KC·NC) kept in L2/L3. Measured on Zen 5 (48 KB L1, 1 MB L2) at n = 1024 and 2048:
-    // single-thread throughput varied by under 10% over KC 128..384, MC 48..288; longer KC helped at n = 2048.
+    // the passes over C; MC keeps the packed A block (MC·KC: 216 KB float, 288 KB double) well inside a 1 MB L2; NC
+    // bounds the packed B panel (KC·NC: 1.5 MB float, 2 MB double) kept in L2/L3. Measured on Zen 5 (48 KB L1, 1 MB
+    // L2) at n = 1024 and 2048: single-thread throughput varied by under 10% over KC 128..384 and MC 48..288; a longer
+    // KC, and NC 1024 rather than 2048, gained about 5% at n = 2048.
     internal static int KC = Unsafe.SizeOf<T>() == 4 ? 384 : 256;
     internal static int MC = 144 / TMr.N * TMr.N;
-    internal static int NC = 2048;
+    internal static int NC = 1024;
     /// <summary>
     /// Below this many multiply-adds (m·n·k) one thread does it all. Measured on 2 idle cores: a second thread pays
     /// from about 64³ (a few microseconds of work) when the pool's threads are awake; the threshold sits higher,
