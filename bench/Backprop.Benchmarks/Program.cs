@@ -136,7 +136,7 @@ static class Bench
             double old = Time(() => Gemm.Simple<T>(a, ta, b, tb, c, m, n, k, acc), 0.3);
             double neu = Time(() => Gemm.Multiply<T>(a, ta, b, tb, c, m, n, k, acc), 0.3);
             double gf = 2.0 * m * n * k / neu / 1e9;
-            Console.WriteLine($"  {label,-26} m={m,4} n={n,4} k={k,4} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')}  old {old * 1e6,9:F2} us  new {neu * 1e6,9:F2} us  x{old / neu,6:F2}  ({gf,6:F1} GFLOP/s)");
+            Console.WriteLine($"  {label,-26} m={m,4} n={n,4} k={k,4} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')}  old {old * 1e6,9:F3} us  new {neu * 1e6,9:F3} us  x{old / neu,6:F2}  ({gf,6:F1} GFLOP/s)");
         }
     }
 

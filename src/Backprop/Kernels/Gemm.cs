@@ -40,15 +40,18 @@ public static class Gemm
         if (a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * n)
             throw new ArgumentException($"GEMM spans too small for m={m}, n={n}, k={k}");
 
-        if (typeof(T) == typeof(float))
+        if (typeof(T) == typeof(float) || typeof(T) == typeof(double))
         {
+            long work = (long)m * n * k;
             fixed (T* pa = a, pb = b, pc = c)
-                MultiplyFloat((float*)pa, transA, (float*)pb, transB, (float*)pc, m, n, k, accumulate);
-        }
-        else if (typeof(T) == typeof(double))
-        {
-            fixed (T* pa = a, pb = b, pc = c)
-                MultiplyDouble((double*)pa, transA, (double*)pb, transB, (double*)pc, m, n, k, accumulate);
+            {
+                if (work > 0 && work <= GemmScalar<T>.TinyWork)
+                    GemmScalar<T>.Tiny(pa, transA, pb, transB, pc, m, n, k, accumulate);
+                else if (typeof(T) == typeof(float))
+                    MultiplyFloat((float*)pa, transA, (float*)pb, transB, (float*)pc, m, n, k, accumulate);
+                else
+                    MultiplyDouble((double*)pa, transA, (double*)pb, transB, (double*)pc, m, n, k, accumulate);
+            }
         }
         else
         {
@@ -56,6 +59,7 @@ public static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void MultiplyFloat(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -68,6 +72,7 @@ public static class Gemm
             Simple(new ReadOnlySpan<float>(a, m * k), transA, new ReadOnlySpan<float>(b, k * n), transB, new Span<float>(c, m * n), m, n, k, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void MultiplyDouble(double* a, bool transA, double* b, bool transB, double* c, int m, int n, int k, bool accumulate)
     {
         if (Vector512.IsHardwareAccelerated)

@@ -40,8 +40,6 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
     /// </summary>
     internal static long ParallelMinWork = Unsafe.SizeOf<T>() == 4 ? 1L << 20 : 1L << 19;
 
-    /// <summary>Products up to this many multiply-adds (and no deeper than KC) take plain scalar loops.</summary>
-    internal static long TinyWork = 512;
     /// <summary>
     /// A·Bᵀ with at most this many rows of A runs as dot products along k, with no packing (so does a narrow one,
     /// n ≤ NR, with k of at least four vectors): measured against the packed kernel, dot blocks of 4 rows × 4 columns
@@ -69,11 +67,6 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         }
 
         long work = (long)m * n * k;
-        if (work <= TinyWork && k <= KC)
-        {
-            Tiny(a, transA, b, transB, c, m, n, k, accumulate);
-            return;
-        }
         int threads = Math.Max(1, Gemm.MaxThreads);
         if (work < ParallelMinWork) threads = 1;
 
@@ -127,21 +120,6 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
             if (splitRows) Part(strategy, (T*)pa, transA, (T*)pb, transB, (T*)pc, m, n, k, accumulate, lo, hi, 0, n);
             else Part(strategy, (T*)pa, transA, (T*)pb, transB, (T*)pc, m, n, k, accumulate, 0, m, lo, hi);
         });
-    }
-
-    /// <summary>Scalar loops for the tiniest products: per element, the kernel's own chain of multiply-adds from zero.</summary>
-    private static void Tiny(T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate)
-    {
-        nint aRow = transA ? 1 : k, aStep = transA ? m : 1, bCol = transB ? k : 1, bStep = transB ? 1 : n;
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                T* x = a + i * aRow, y = b + j * bCol;
-                T acc = default;
-                for (int p = 0; p < k; p++, x += aStep, y += bStep) acc = MulAdd(*x, *y, acc);
-                T* cij = c + (nint)i * n + j;
-                *cij = accumulate ? Add(*cij, acc) : acc;
-            }
     }
 
     /// <summary>
@@ -258,15 +236,15 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         for (; p < k; p++)
         {
             T u = x[p];
-            r0 = MulAdd(u, y[p], r0);
-            if (TC.N > 1) r1 = MulAdd(u, y[k + p], r1);
-            if (TC.N > 2) r2 = MulAdd(u, y[2 * k + p], r2);
-            if (TC.N > 3) r3 = MulAdd(u, y[3 * k + p], r3);
+            r0 = GemmScalar<T>.MulAdd(u, y[p], r0);
+            if (TC.N > 1) r1 = GemmScalar<T>.MulAdd(u, y[k + p], r1);
+            if (TC.N > 2) r2 = GemmScalar<T>.MulAdd(u, y[2 * k + p], r2);
+            if (TC.N > 3) r3 = GemmScalar<T>.MulAdd(u, y[3 * k + p], r3);
         }
-        c[0] = add ? Add(c[0], r0) : r0;
-        if (TC.N > 1) c[1] = add ? Add(c[1], r1) : r1;
-        if (TC.N > 2) c[2] = add ? Add(c[2], r2) : r2;
-        if (TC.N > 3) c[3] = add ? Add(c[3], r3) : r3;
+        c[0] = add ? GemmScalar<T>.Add(c[0], r0) : r0;
+        if (TC.N > 1) c[1] = add ? GemmScalar<T>.Add(c[1], r1) : r1;
+        if (TC.N > 2) c[2] = add ? GemmScalar<T>.Add(c[2], r2) : r2;
+        if (TC.N > 3) c[3] = add ? GemmScalar<T>.Add(c[3], r3) : r3;
     }
 
     /// <summary>C[i0..i1, j0..j1] for the whole depth k, with this thread's pack buffers.</summary>
@@ -422,33 +400,10 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         {
             T* t = tile + (nint)r * ldt, cr = c + (nint)r * ldc;
             if (add)
-                for (int j = 0; j < nr; j++) cr[j] = Add(cr[j], t[j]);
+                for (int j = 0; j < nr; j++) cr[j] = GemmScalar<T>.Add(cr[j], t[j]);
             else
                 for (int j = 0; j < nr; j++) cr[j] = t[j];
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Add(T x, T y)
-    {
-        if (typeof(T) == typeof(float)) { float r = Unsafe.As<T, float>(ref x) + Unsafe.As<T, float>(ref y); return Unsafe.As<float, T>(ref r); }
-        double d = Unsafe.As<T, double>(ref x) + Unsafe.As<T, double>(ref y);
-        return Unsafe.As<double, T>(ref d);
-    }
-
-    /// <summary>x·y + z, rounded as the vector kernels round it (fused where the hardware has FMA).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T MulAdd(T x, T y, T z)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            float fx = Unsafe.As<T, float>(ref x), fy = Unsafe.As<T, float>(ref y), fz = Unsafe.As<T, float>(ref z);
-            float r = Hardware.FusedMultiplyAdd ? MathF.FusedMultiplyAdd(fx, fy, fz) : fx * fy + fz;
-            return Unsafe.As<float, T>(ref r);
-        }
-        double dx = Unsafe.As<T, double>(ref x), dy = Unsafe.As<T, double>(ref y), dz = Unsafe.As<T, double>(ref z);
-        double d = Hardware.FusedMultiplyAdd ? Math.FusedMultiplyAdd(dx, dy, dz) : dx * dy + dz;
-        return Unsafe.As<double, T>(ref d);
     }
 
     /// <summary>The kernel for mr (1..MR) rows.</summary>
