@@ -50,6 +50,9 @@ switch (mode)
     case "fewrows":
         Bench.FewRowsCrossover();
         break;
+    case "alloc":
+        Bench.Allocations();
+        break;
     case "pack":
         Bench.Pack();
         break;
@@ -206,6 +209,21 @@ static class Bench
                     }
                     Console.WriteLine($"m={m,2} n={n,4} k={k,4} {(ta ? "TN" : "NN")}: float in place {r[0] * 1e6,7:F2} packed {r[1] * 1e6,7:F2} | double in place {r[2] * 1e6,7:F2} packed {r[3] * 1e6,7:F2} us");
                 }
+    }
+
+    /// <summary>Bytes allocated per call once warm (pack buffers are reused; only Parallel.For itself allocates).</summary>
+    public static void Allocations()
+    {
+        foreach (var (m, n, k, ta, tb) in new[] { (1, 2, 2, false, true), (32, 128, 784, false, true), (1, 784, 128, false, false),
+            (16, 784, 25, false, false), (400, 196, 32, true, false), (64, 64, 64, true, true), (512, 512, 512, false, false) })
+        {
+            float[] a = Random<float>(m * k, 1), b = Random<float>(k * n, 2), c = new float[m * n];
+            for (int i = 0; i < 3; i++) Gemm.Multiply<float>(a, ta, b, tb, c, m, n, k, false);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++) Gemm.Multiply<float>(a, ta, b, tb, c, m, n, k, false);
+            long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / 100;
+            Console.WriteLine($"m={m} n={n} k={k} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')}: {perCall} bytes per call on the calling thread");
+        }
     }
 
     /// <summary>Cost of the transposing pack against the whole product, for the linear layer's A·Bᵀ.</summary>

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels;
@@ -13,8 +12,11 @@ namespace Backprop.Kernels;
 /// never on timing or on the number of threads, so results are reproducible bit for bit.
 /// </summary>
 /// <remarks>
-/// float and double run a packed, cache-blocked kernel with register-blocked fused multiply-adds (512-, 256- or
-/// 128-bit vectors, whichever the machine accelerates); other element types use a simple loop.
+/// float and double run a cache-blocked kernel on packed panels with register-blocked fused multiply-adds (512-, 256-
+/// or 128-bit vectors, whichever the machine accelerates), with unpacked variants where packing does not pay (few
+/// rows, narrow B) and plain loops for the tiniest products; large products are split over up to
+/// <see cref="MaxThreads"/> threads by blocks of rows or columns of C, never along k. Other element types use simple
+/// loops. See GemmCore for the details and bench/Backprop.Benchmarks for the measurements.
 /// </remarks>
 public static class Gemm
 {
