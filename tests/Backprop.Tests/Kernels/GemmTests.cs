@@ -1,127 +1,177 @@
-using System.Globalization;
 using System.Numerics;
 using Backprop.Kernels;
-using Backprop.Tests.Support;
-using CsCheck;
 
 namespace Backprop.Tests.Kernels;
 
+/// <summary>
+/// The blocked, packed, multi-threaded GEMM against a naive triple loop in double, for every transposition, with and
+/// without accumulation, over shapes that hit every edge of the blocking (1, 7, 17, 33, 65, 257, k = 0, more rows than
+/// one row block, deeper than one depth block); and bit-for-bit determinism across thread counts.
+/// </summary>
+// MaxThreads is global: tests that change it must not run beside each other.
+[Collection(nameof(GemmThreadsCollection))]
 public class GemmTests
 {
-    /// <summary>A random product: sizes up to 19 (past every SIMD width, with ragged remainders), both transposes, accumulate or not.</summary>
-    public sealed record Case(int M, int N, int K, bool TransA, bool TransB, bool Accumulate, double[] A, double[] B, double[] C)
+    public static readonly TheoryData<int, int, int> Shapes = new()
     {
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"m {M}, n {N}, k {K}, transA {TransA}, transB {TransB}, accumulate {Accumulate}\n  A = {Values.Format(A)}\n  B = {Values.Format(B)}\n  C = {Values.Format(C)}");
+        { 1, 1, 1 }, { 1, 1, 0 }, { 7, 17, 0 }, { 0, 5, 3 }, { 5, 0, 3 },
+        { 1, 7, 17 }, { 7, 1, 33 }, { 17, 33, 1 }, { 33, 65, 7 }, { 65, 17, 257 }, { 257, 33, 65 }, { 7, 257, 17 },
+        { 1, 257, 65 }, { 257, 1, 33 }, { 65, 65, 65 }, { 2, 2, 2 }, { 12, 32, 5 }, { 13, 33, 300 }, { 6, 16, 600 },
+        { 3, 4100, 5 }, { 200, 3, 1 }, { 1, 784, 128 }, { 32, 128, 784 }, { 128, 10, 256 }, { 16, 25, 784 },
+        { 4, 100, 40 }, { 40, 100, 4 }, { 100, 40, 40 }, { 70, 50, 800 }, { 70, 2100, 3 }, { 150, 20, 70 },
+    };
+
+    public static IEnumerable<object[]> RandomShapes()
+    {
+        var rng = new Random(20240611);
+        for (int i = 0; i < 12; i++) yield return [rng.Next(1, 90), rng.Next(1, 90), rng.Next(0, 300)];
     }
 
-    /// <summary>C has four spare elements past m·n, which GEMM must leave alone.</summary>
-    private const int Spare = 4;
-
-    private static readonly Gen<Case> Cases =
-        from m in Gen.Int[1, 19]
-        from n in Gen.Int[1, 19]
-        from k in Gen.Int[0, 19]
-        from transA in Gen.Bool
-        from transB in Gen.Bool
-        from accumulate in Gen.Bool
-        from a in LayerGens.Value.Array[m * k]
-        from b in LayerGens.Value.Array[k * n]
-        from c in LayerGens.Value.Array[m * n + Spare]
-        select new Case(m, n, k, transA, transB, accumulate, a, b, c);
+    private static T[] Random<T>(Random rng, int length) where T : IFloatingPointIeee754<T>
+    {
+        var x = new T[length];
+        for (int i = 0; i < length; i++) x[i] = T.CreateChecked(rng.NextDouble() * 2 - 1);
+        return x;
+    }
 
     /// <summary>
-    /// The triple loop, reading A as op(A)[i, p] = transA ? A[p, i] : A[i, p] (A stored k×m or m×k) and likewise B;
-    /// also returns Σ_p |op(A)[i, p]·op(B)[p, j]| + |C0[i, j]| for the rounding bound.
+    /// Checks c against the naive product in double: |c − ref| ≤ 2(k + 2)·u·(Σ_p |op(A)[i,p]|·|op(B)[p,j]| + |c0|),
+    /// the classical bound for a sum of k products (u = unit roundoff of T), doubled for the double reference's own error.
     /// </summary>
-    private static (double[] Expected, double[] Magnitude) TripleLoop(Case c)
+    private static void Check<T>(int m, int n, int k, bool transA, bool transB, bool accumulate, double unit)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var expected = (double[])c.C.Clone();
-        var magnitude = new double[c.C.Length];
-        for (int i = 0; i < c.M; i++)
-            for (int j = 0; j < c.N; j++)
+        var rng = new Random(m * 1_000_003 + n * 1009 + k * 17 + (transA ? 1 : 0) + (transB ? 2 : 0) + (accumulate ? 4 : 0));
+        T[] a = Random<T>(rng, m * k), b = Random<T>(rng, k * n), c0 = Random<T>(rng, m * n);
+        var c = (T[])c0.Clone();
+        Gemm.Multiply<T>(a, transA, b, transB, c, m, n, k, accumulate);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
             {
-                double sum = c.Accumulate ? c.C[i * c.N + j] : 0, abs = Math.Abs(sum);
-                for (int p = 0; p < c.K; p++)
+                double sum = accumulate ? double.CreateChecked(c0[i * n + j]) : 0, mag = accumulate ? Math.Abs(sum) : 0;
+                for (int p = 0; p < k; p++)
                 {
-                    double a = c.TransA ? c.A[p * c.M + i] : c.A[i * c.K + p];
-                    double b = c.TransB ? c.B[j * c.K + p] : c.B[p * c.N + j];
-                    sum += a * b;
-                    abs += Math.Abs(a * b);
+                    double x = double.CreateChecked(transA ? a[p * m + i] : a[i * k + p]);
+                    double y = double.CreateChecked(transB ? b[j * k + p] : b[p * n + j]);
+                    sum += x * y;
+                    mag += Math.Abs(x * y);
                 }
-                expected[i * c.N + j] = sum;
-                magnitude[i * c.N + j] = abs;
+                double got = double.CreateChecked(c[i * n + j]), tol = 2 * (k + 2) * unit * mag;
+                Assert.True(Math.Abs(got - sum) <= tol,
+                    $"m={m} n={n} k={k} transA={transA} transB={transB} acc={accumulate}: C[{i},{j}] = {got:R}, expected {sum:R} ± {tol:R}");
             }
-        return (expected, magnitude);
     }
 
-    /// <summary>
-    /// Runs GEMM in precision T on the case's numbers (rounded to T first) and compares with the triple loop on the
-    /// same numbers, allowing the classic bound for a sum of k + 1 terms in any order: (k + 2)·u·Σ|terms|, u = 2^-p,
-    /// plus (k + 2) times the smallest subnormal for products that underflow.
-    /// The spare elements of C must come back bit for bit.
-    /// </summary>
-    private static void Check<T>(Case original, double unitRoundoff) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void AllCases<T>(int m, int n, int k, double unit) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var c = original with
-        {
-            A = original.A.Select(v => double.CreateChecked(T.CreateChecked(v))).ToArray(),
-            B = original.B.Select(v => double.CreateChecked(T.CreateChecked(v))).ToArray(),
-            C = original.C.Select(v => double.CreateChecked(T.CreateChecked(v))).ToArray(),
-        };
-        T[] a = c.A.Select(T.CreateChecked).ToArray(), b = c.B.Select(T.CreateChecked).ToArray(), result = c.C.Select(T.CreateChecked).ToArray();
-        Gemm.Multiply<T>(a, c.TransA, b, c.TransB, result, c.M, c.N, c.K, c.Accumulate);
-
-        var (expected, magnitude) = TripleLoop(c);
-        for (int i = 0; i < c.M * c.N; i++)
-        {
-            double actual = double.CreateChecked(result[i]), bound = (c.K + 2) * (unitRoundoff * magnitude[i] + double.CreateChecked(T.Epsilon));
-            if (!(Math.Abs(actual - expected[i]) <= bound))
-                Assert.Fail(string.Create(CultureInfo.InvariantCulture, $"{typeof(T).Name} C[{i}]: got {actual:R}, triple loop {expected[i]:R}, bound {bound:E2}\n{c}"));
-        }
-        for (int i = c.M * c.N; i < c.C.Length; i++) Assert.Equal(c.C[i], double.CreateChecked(result[i]));
+        foreach (bool transA in new[] { false, true })
+            foreach (bool transB in new[] { false, true })
+                foreach (bool accumulate in new[] { false, true })
+                    Check<T>(m, n, k, transA, transB, accumulate, unit);
     }
-
-    [Fact]
-    public void Double_matches_the_triple_loop_for_every_transpose_and_accumulate_mode() =>
-        Cases.Sample(c => Check<double>(c, Math.ScaleB(1.0, -53)), iter: 300);
-
-    [Fact]
-    public void Float_matches_the_triple_loop_for_every_transpose_and_accumulate_mode() =>
-        Cases.Sample(c => Check<float>(c, Math.ScaleB(1.0, -24)), iter: 300);
 
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(false, true)]
-    [InlineData(true, false)]
-    [InlineData(true, true)]
-    public void Two_by_three_times_three_by_two_by_hand(bool transA, bool transB)
+    [MemberData(nameof(Shapes))]
+    [MemberData(nameof(RandomShapes))]
+    public void Float_matches_the_naive_product(int m, int n, int k) => AllCases<float>(m, n, k, Math.ScaleB(1, -24));
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    [MemberData(nameof(RandomShapes))]
+    public void Double_matches_the_naive_product(int m, int n, int k) => AllCases<double>(m, n, k, Math.ScaleB(1, -53));
+
+    [Fact]
+    public void Other_element_types_use_the_simple_loops()
     {
-        // op(A) = [[1, 2, 3], [4, 5, 6]], op(B) = [[7, 8], [9, 10], [11, 12]]: op(A)·op(B) = [[58, 64], [139, 154]].
-        double[] a = transA ? [1, 4, 2, 5, 3, 6] : [1, 2, 3, 4, 5, 6];
-        double[] b = transB ? [7, 9, 11, 8, 10, 12] : [7, 8, 9, 10, 11, 12];
-        double[] c = [1, 1, 1, 1];
-        Gemm.Multiply<double>(a, transA, b, transB, c, 2, 2, 3, accumulate: true);
-        Assert.Equal([59, 65, 140, 155], c);
-        Gemm.Multiply<double>(a, transA, b, transB, c, 2, 2, 3, accumulate: false);
-        Assert.Equal([58, 64, 139, 154], c);
+        Half[] a = [(Half)1, (Half)2, (Half)3, (Half)4], b = [(Half)5, (Half)6, (Half)7, (Half)8], c = new Half[4];
+        Gemm.Multiply<Half>(a, false, b, false, c, 2, 2, 2, false);
+        Assert.Equal([(Half)19, (Half)22, (Half)43, (Half)50], c);
     }
 
     [Fact]
-    public void Empty_inner_dimension_gives_zero_or_leaves_C()
+    public void Zero_depth_clears_or_keeps_C()
     {
-        double[] c = [3, 4];
-        Gemm.Multiply<double>([], false, [], false, c, 1, 2, 0, accumulate: true);
-        Assert.Equal([3.0, 4], c);
-        Gemm.Multiply<double>([], false, [], false, c, 1, 2, 0, accumulate: false);
-        Assert.Equal([0.0, 0], c);
+        float[] c = [1, 2, 3, 4, 5, 6];
+        Gemm.Multiply<float>([], false, [], false, c, 2, 3, 0, accumulate: true);
+        Assert.Equal([1f, 2, 3, 4, 5, 6], c);
+        Gemm.Multiply<float>([], true, [], true, c, 2, 3, 0, accumulate: false);
+        Assert.All(c, x => Assert.Equal(0f, x));
     }
 
     [Fact]
-    public void Spans_that_are_too_small_are_rejected()
+    public void Spans_too_small_are_rejected()
     {
         Assert.Throws<ArgumentException>(() => Gemm.Multiply<double>(new double[5], false, new double[6], false, new double[4], 2, 2, 3, false));
-        Assert.Throws<ArgumentException>(() => Gemm.Multiply<double>(new double[6], false, new double[5], false, new double[4], 2, 2, 3, false));
-        Assert.Throws<ArgumentException>(() => Gemm.Multiply<double>(new double[6], false, new double[6], false, new double[3], 2, 2, 3, false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply<double>(new double[5], false, new double[6], false, new double[4], -1, 2, 3, false));
+    }
+
+    [Fact]
+    public void Only_the_first_m_times_n_elements_of_C_are_written()
+    {
+        double[] c = [9, 9, 9, 9, 9, 9, 9];
+        Gemm.Multiply<double>([1, 2, 3, 4], false, [1, 0, 0, 1], false, c, 2, 2, 2, false);
+        Assert.Equal([1.0, 2, 3, 4, 9, 9, 9], c);
+    }
+
+    public static readonly TheoryData<int, int, int> BigShapes = new()
+    {
+        { 257, 129, 65 }, { 100, 300, 50 }, { 33, 1000, 40 }, { 1000, 33, 40 }, { 130, 130, 600 }, { 12, 2000, 70 }, { 600, 20, 100 }, { 3, 3000, 200 },
+    };
+
+    private static void Deterministic<T>(int m, int n, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(m + 7 * n + 31 * k);
+        T[] a = Random<T>(rng, m * k), b = Random<T>(rng, k * n), c0 = Random<T>(rng, m * n);
+        int saved = Gemm.MaxThreads;
+        try
+        {
+            foreach (bool transA in new[] { false, true })
+                foreach (bool transB in new[] { false, true })
+                    foreach (bool accumulate in new[] { false, true })
+                    {
+                        T[]? first = null;
+                        foreach (int threads in new[] { 1, Environment.ProcessorCount, 2, 3, 7 })
+                        {
+                            Gemm.MaxThreads = threads;
+                            var c = (T[])c0.Clone();
+                            Gemm.Multiply<T>(a, transA, b, transB, c, m, n, k, accumulate);
+                            if (first is null) first = c;
+                            else
+                                for (int i = 0; i < c.Length; i++)
+                                    Assert.True(first[i].Equals(c[i]),
+                                        $"threads={threads} transA={transA} transB={transB} acc={accumulate}: C[{i}] = {c[i]:R}, one thread gave {first[i]:R}");
+                        }
+                    }
+        }
+        finally
+        {
+            Gemm.MaxThreads = saved;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BigShapes))]
+    public void Float_is_bit_identical_for_any_thread_count(int m, int n, int k) => Deterministic<float>(m, n, k);
+
+    [Theory]
+    [MemberData(nameof(BigShapes))]
+    public void Double_is_bit_identical_for_any_thread_count(int m, int n, int k) => Deterministic<double>(m, n, k);
+
+    [Fact]
+    public void Max_threads_is_at_least_one()
+    {
+        int saved = Gemm.MaxThreads;
+        try
+        {
+            Gemm.MaxThreads = 0;
+            Assert.Equal(1, Gemm.MaxThreads);
+        }
+        finally
+        {
+            Gemm.MaxThreads = saved;
+        }
     }
 }
+
+[CollectionDefinition(nameof(GemmThreadsCollection), DisableParallelization = true)]
+public class GemmThreadsCollection;
