@@ -116,7 +116,7 @@ public static class Fit
         }
 
         var (train, test, dataName) = LoadData(options, IsBinary(learnerName));
-        if (learnerName == "adaline" && !train.IsRegression && train.Classes != 2)
+        if (learnerName == "adaline" && dataName.StartsWith("csv:", StringComparison.OrdinalIgnoreCase) && !train.IsRegression && train.Classes != 2)
         {
             // A CSV file whose label column holds real values: each distinct value became a class.
             train = train.AsRegression(dataName);

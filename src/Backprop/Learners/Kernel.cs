@@ -5,11 +5,12 @@ namespace Backprop.Learners;
 
 /// <summary>
 /// A kernel k(x, x') = φ(x)ᵀφ(x'), an inner product of feature maps that are never computed (seed 000, 1.3).
-/// Build one with <see cref="Linear"/>, <see cref="Polynomial"/> or <see cref="Rbf"/>.
+/// Build one with <see cref="Linear"/>, <see cref="Polynomial"/> or <see cref="Rbf"/>, or derive your own.
 /// </summary>
 public abstract class Kernel
 {
-    private protected Kernel() { }
+    /// <summary>For kernels of your own: override <see cref="Name"/> and <see cref="Evaluate"/>.</summary>
+    protected Kernel() { }
 
     /// <summary>"linear", "poly" or "rbf" (the CLI's <c>--kernel</c>).</summary>
     public abstract string Name { get; }
