@@ -11,11 +11,13 @@ internal static class FitCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var learner = OptionValues.OneOf("--learner", Fit.Learners, "perceptron");
-        learner.Description = "The learner";
+        learner.Description = $"The learner: {string.Join(", ", Fit.Learners)}";
+        learner.HelpName = "NAME";
         var data = new Option<string>("--data")
         {
             Description = $"{string.Join(", ", SyntheticData.Names)} (seeded synthetic sets), csv:FILE or csv:TRAIN,TEST (label column 'label'), fashion-mnist or idx:DIR",
             DefaultValueFactory = _ => "blobs",
+            HelpName = "SPEC",
         };
         var kernel = Optional("--kernel", "linear, poly or rbf (kernel-perceptron; default rbf)", (string s, out string? v) => { v = s; return Fit.Kernels.Contains(s); }, "linear, poly or rbf");
         var degree = Optional<int?>("--degree", "Polynomial kernel degree (default 2)", TryInt, "an integer");
