@@ -23,6 +23,7 @@ public static class Program
             GraphCommand.Create(stdout, stderr),
             PlotCommand.Create(stdout, stderr),
             ExportCommand.Create(stdout, stderr),
+            FitCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
