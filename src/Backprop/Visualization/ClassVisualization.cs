@@ -326,7 +326,7 @@ public sealed class InputGradient<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly T[]? _mean, _divisor;
     private readonly Tensor<T> _input;
     private readonly T[] _full, _fullGrad;
-    private Tensor<T>? _upstream;
+    private readonly Tensor<T> _upstream;
     private BilinearResize<T>? _resize;
 
     public InputGradient(Sequential<T> model, DataPreparation? preparation, DreamTarget target)
@@ -380,6 +380,7 @@ public sealed class InputGradient<T> where T : unmanaged, IFloatingPointIeee754<
             }
         }
         _input = new Tensor<T>(Tensor.Batched(1, shape));
+        _upstream = new Tensor<T>(Tensor.Batched(1, outShape));
         _full = new T[size];
         _fullGrad = new T[size];
     }
@@ -408,10 +409,9 @@ public sealed class InputGradient<T> where T : unmanaged, IFloatingPointIeee754<
     {
         double a = Forward(image, height, width, dy, dx);
         // dL/d(activation): L = −(1/n) Σ_{positions of the unit} activation
-        var upstream = Tensor.Reuse(ref _upstream, Tensor.Batched(1, _model.Layers[_layer].OutputShape));
-        upstream.Clear();
-        upstream.Span.Slice(_unitOffset, _unitCount).Fill(-T.One / T.CreateChecked(_unitCount));
-        Tensor<T> g = _layer == _model.Layers.Count - 1 ? _model.Backward(upstream) : BackwardFrom(_layer, upstream);
+        _upstream.Clear();
+        _upstream.Span.Slice(_unitOffset, _unitCount).Fill(-T.One / T.CreateChecked(_unitCount));
+        Tensor<T> g = _layer == _model.Layers.Count - 1 ? _model.Backward(_upstream) : BackwardFrom(_layer, _upstream);
 
         // in the forward pass this was: z = (v − μ) / σ, so dL/dv = dL/dz / σ; then v = roll(u, dy, dx) is undone
         Span<T> dv = g.Span;

@@ -82,6 +82,38 @@ public sealed class ClassVisualizationTests(DreamModelFixture models, ITestOutpu
     }
 
     [Theory]
+    [InlineData(null, 0, 6)]  // the logits, with the image at the model's size
+    [InlineData(3, 4, 4)]     // through flatten, with a 4×4 image resized
+    public void Steps_allocate_nothing_beyond_what_the_layers_do(int? layer, int unit, int size)
+    {
+        // The layers themselves allocate a little (Pool2d and Flatten build a shape array per call): measure one
+        // forward and backward pass of the whole model and allow exactly that.
+        var trained = models.Load(DreamModelFixture.Standardized);
+        var x = new Backprop.Tensors.Tensor<float>(1, 1, 6, 6);
+        var dy = new Backprop.Tensors.Tensor<float>(1, 3);
+        trained.Model.Forward(x);
+        trained.Model.Backward(dy);
+        long start = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            trained.Model.Forward(x);
+            trained.Model.Backward(dy);
+        }
+        long layers = GC.GetAllocatedBytesForCurrentThread() - start;
+
+        var gradient = new InputGradient<float>(trained.Model, trained.Preparation, layer is int l ? DreamTarget.HiddenUnit(l, unit) : DreamTarget.Class(unit));
+        var image = new float[size * size];
+        var grad = new float[image.Length];
+        Array.Fill(image, 0.5f);
+        gradient.Gradient(image, size, size, 1, -1, grad);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) gradient.Gradient(image, size, size, i % 3 - 1, 1 - i % 3, grad);
+        long steps = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"20 steps: {steps} bytes; 20 passes of the layers: {layers} bytes");
+        Assert.True(steps <= layers, $"20 steps allocated {steps} bytes, the layers alone {layers}");
+    }
+
+    [Theory]
     [InlineData(0, 0)]  // conv2d, channel 0
     [InlineData(1, 2)]  // its ReLU, channel 2
     [InlineData(4, 5)]  // linear 27 → 16, unit 5
