@@ -18,8 +18,10 @@ internal static class DreamCommand
         var unit = new Option<string?>("--unit") { Description = "With --layer: the unit or channel, or 'all' for a grid of every channel", HelpName = "U|all" };
         var steps = OptionValues.Integer("--steps", d.Steps);
         steps.Description = "Gradient steps in all (shared over the octaves)";
+        steps.HelpName = "N";
         var lr = OptionValues.Number("--lr", d.LearningRate);
         lr.Description = "Step size: the typical change of a pixel per step (the step is the gradient divided by its RMS)";
+        lr.HelpName = "η";
         var jitter = OptionValues.Integer("--jitter", d.Jitter);
         jitter.Description = "Roll the image by a random shift of up to this many pixels each step (0 = off)";
         jitter.HelpName = "PIXELS";
@@ -27,6 +29,7 @@ internal static class DreamCommand
         blur.Description = "Blur the image with a Gaussian of this σ (pixels) every --blur-every steps (0 = off)";
         blur.HelpName = "SIGMA";
         var blurEvery = OptionValues.Integer("--blur-every", d.BlurEvery);
+        blurEvery.Description = "With --blur: blur the image every N steps";
         blurEvery.HelpName = "N";
         var gradBlur = OptionValues.Number("--grad-blur", d.GradientBlur);
         gradBlur.Description = "Blur the gradient with a Gaussian of this σ (pixels) every step (0 = off)";
@@ -36,13 +39,16 @@ internal static class DreamCommand
         decay.HelpName = "L2";
         var octaves = OptionValues.Integer("--octaves", d.Octaves);
         octaves.Description = "Optimise at this many scales, coarse to fine, the last at the model's input size";
+        octaves.HelpName = "N";
         var octaveScale = OptionValues.Number("--octave-scale", d.OctaveScale);
         octaveScale.Description = "The size ratio between consecutive octaves";
-        var clamp = new Option<bool>("--clamp") { Description = "Clamp pixels to [0, 1] after every step (--clamp false to let them go)", DefaultValueFactory = _ => d.Clamp };
-        var seed = new Option<ulong>("--seed") { Description = "Seeds the starting noise and the jitter", DefaultValueFactory = _ => d.Seed };
+        octaveScale.HelpName = "S";
+        var clamp = new Option<bool>("--clamp") { Description = "Clamp pixels to [0, 1] after every step (default true; --clamp false lets them go)", DefaultValueFactory = _ => d.Clamp };
+        var seed = new Option<ulong>("--seed") { Description = "Seeds the starting noise and the jitter", HelpName = "N", DefaultValueFactory = _ => d.Seed };
         var names = new Option<string>("--names")
         {
             Description = "Class names for labels and --class NAME: fashion-mnist, numbers, a comma-separated list, or auto (Fashion-MNIST's for a 10-class model of 28x28 images, numbers otherwise)",
+            HelpName = "auto|fashion-mnist|numbers|A,B,...",
             DefaultValueFactory = _ => "auto",
         };
         var zoom = new Option<int?>("--zoom") { Description = "Draw each pixel as an N×N block (default: images about 112 pixels across; 1 gives the model-size image that 'predict --image' reads)", HelpName = "N" };
