@@ -24,6 +24,7 @@ public static class Program
             PlotCommand.Create(stdout, stderr),
             ExportCommand.Create(stdout, stderr),
             FitCommand.Create(stdout, stderr),
+            DreamCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

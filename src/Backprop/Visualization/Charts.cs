@@ -36,7 +36,7 @@ public static class Charts
     }
 
     // ScottPlot's own choice falls back to a serif face on Linux; prefer a sans face that is installed.
-    private static readonly string SansFont =
+    internal static readonly string SansFont =
         new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Segoe UI" }.FirstOrDefault(SkiaSharp.SKFontManager.Default.FontFamilies.Contains) ?? Fonts.Default;
 
     /// <summary>The common look of every Backprop chart: one sans font, a title and both axis labels.</summary>
