@@ -6,7 +6,7 @@ public sealed record TrainingOptions
     public int Epochs { get; init; } = 15;
     public int BatchSize { get; init; } = 128;
     public string Optimizer { get; init; } = "sgd";
-    public double LearningRate { get; init; } = 0.1;
+    public double LearningRate { get; init; } = 0.05;
     public double Momentum { get; init; } = 0.9;
     public bool Nesterov { get; init; }
     public double WeightDecay { get; init; }
