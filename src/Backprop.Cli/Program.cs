@@ -22,6 +22,8 @@ public static class Program
             PredictCommand.Create(stdout, stderr),
             GraphCommand.Create(stdout, stderr),
             PlotCommand.Create(stdout, stderr),
+            ExperimentCommand.Create(stdout, stderr),
+            GradFlowCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
