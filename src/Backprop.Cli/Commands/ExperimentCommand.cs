@@ -6,14 +6,20 @@ namespace Backprop.Cli.Commands;
 /// <summary>backprop experiment NAME: the experiments from the sheets, one subcommand (and one file) each.</summary>
 internal static class ExperimentCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr) =>
-        new("experiment", "Run an experiment from the sheets and print its results: mini-cnn, update-order, zero-init, gradient-flow")
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("experiment", "Run an experiment from the sheets and print its results: mini-cnn, update-order, zero-init, gradient-flow")
         {
             MiniCnnCommand.Create(stdout, stderr),
             UpdateOrderCommand.Create(stdout, stderr),
             ZeroInitCommand.Create(stdout, stderr),
             GradientFlowCommand.Create(stdout, stderr),
         };
+        // Without a name: one line saying which there are (an unknown name is a parse error naming it).
+        command.SetAction(_ => CommandRunner.Run(stderr, () =>
+            throw new BackpropException($"no experiment given; expected one of: {string.Join(", ", command.Subcommands.Select(c => c.Name))}")));
+        return command;
+    }
 
     public const string DefaultOut = "runs/experiments";
 
@@ -95,12 +101,12 @@ internal static class ExperimentCommand
         return console;
     }
 
-    /// <summary>A table whose cells are plain text (no markup), numeric columns right-aligned.</summary>
-    public static Table Table(params string[] headers)
+    /// <summary>A table whose cells are plain text (no markup): the first <paramref name="textColumns"/> columns left-aligned, the numbers after them right-aligned.</summary>
+    public static Table Table(int textColumns, params string[] headers)
     {
         var table = new Table();
         for (int i = 0; i < headers.Length; i++)
-            table.AddColumn(new TableColumn(new Text(headers[i])) { Alignment = i == 0 ? Justify.Left : Justify.Right });
+            table.AddColumn(new TableColumn(new Text(headers[i])) { Alignment = i < textColumns ? Justify.Left : Justify.Right });
         return table;
     }
 

@@ -39,7 +39,7 @@ internal static class GradFlowCommand
     {
         var sci = ExperimentCommand.Sci;
         var percent = NumberFormat.Fixed(1);
-        var table = ExperimentCommand.Table("layer", "type", "output", "parameter", "‖θ‖", "‖dL/dθ‖", "‖dL/d(input)‖", "dead ReLU units", "saturated outputs");
+        var table = ExperimentCommand.Table(4, "layer", "type", "output", "parameter", "‖θ‖", "‖dL/dθ‖", "‖dL/d(input)‖", "dead ReLU units", "saturated outputs");
         foreach (var layer in report.Layers)
         {
             string type = layer.Layer;

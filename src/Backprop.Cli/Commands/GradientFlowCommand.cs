@@ -50,7 +50,7 @@ internal static class GradientFlowCommand
             headers.Add($"{letter} |dL/dw₁|");
             headers.Add($"{letter++} |dL/dw₂|");
         }
-        var table = ExperimentCommand.Table([.. headers]);
+        var table = ExperimentCommand.Table(1, [.. headers]);
         for (int l = 0; l < GradientFlowExperiment.Depth; l++)
         {
             var cells = new List<string> { (l + 1).ToString() };

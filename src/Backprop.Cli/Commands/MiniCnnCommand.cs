@@ -48,7 +48,7 @@ internal static class MiniCnnCommand
         stdout.WriteLine($"First step: x = ({f(s.X[0])}, {f(s.X[1])}, {f(s.X[2])}), y = {s.Y:+0;-0}");
         stdout.WriteLine($"  a = ({f(s.Forward.A1)}, {f(s.Forward.A2)}), o = ({f(s.Forward.O1)}, {f(s.Forward.O2)}), ŷ = {f(s.Forward.Prediction)}, ℓ = {f(s.Forward.Loss)}");
         var console = ExperimentCommand.Console(stdout);
-        var grads = ExperimentCommand.Table("gradient", "engine (backward)", "closed form", "|difference|");
+        var grads = ExperimentCommand.Table(1, "gradient", "engine (backward)", "closed form", "|difference|");
         foreach (var (name, engine, closed) in new[]
         {
             ("∂ℓ/∂w1 (2.2)", s.EngineGradient.W1, s.ClosedFormGradient.W1), ("∂ℓ/∂w2 (2.2)", s.EngineGradient.W2, s.ClosedFormGradient.W2),
@@ -58,7 +58,7 @@ internal static class MiniCnnCommand
         console.Write(grads);
         stdout.WriteLine();
 
-        var table = ExperimentCommand.Table("epoch", "train loss", "train accuracy", "test loss", "test accuracy");
+        var table = ExperimentCommand.Table(1, "epoch", "train loss", "train accuracy", "test loss", "test accuracy");
         foreach (var e in r.Epochs)
             ExperimentCommand.Row(table, e.Epoch.ToString(), f(e.TrainLoss), f(e.TrainAccuracy), f(e.TestLoss), f(e.TestAccuracy));
         console.Write(table);

@@ -57,13 +57,13 @@ internal static class UpdateOrderCommand
         {
             stdout.WriteLine();
             stdout.WriteLine($"η = {NumberFormat.RoundTrip(run.LearningRate)}. First iteration, both loops from the same weights: the gradients each applies, against central differences of the loss");
-            var check = ExperimentCommand.Table("loop", "tensor", "max abs error", "max rel error", "result");
+            var check = ExperimentCommand.Table(2, "loop", "tensor", "max abs error", "max rel error", "result");
             foreach (var (loop, entries) in new[] { ("correct", run.CorrectCheck), ("W2 updated first", run.BuggyCheck) })
                 foreach (var e in entries)
                     ExperimentCommand.Row(check, loop, e.Name, sci(e.MaxAbsoluteError), sci(e.MaxRelativeError), e.Passed ? "ok" : "FAIL");
             console.Write(check);
 
-            var table = ExperimentCommand.Table("iteration", "loss, correct loop", "loss, W2 first", "W2 first: ‖dW1 − true‖/‖true‖", "cosine(dW1, true)");
+            var table = ExperimentCommand.Table(1, "iteration", "loss, correct loop", "loss, W2 first", "W2 first: ‖dW1 − true‖/‖true‖", "cosine(dW1, true)");
             foreach (var e in run.Epochs.Where(e => Shown(e.Epoch, o.Epochs) || e.Epoch == run.BuggyDivergedAt))
                 ExperimentCommand.Row(table, e.Epoch.ToString(), sci(e.CorrectLoss), sci(e.BuggyLoss), sci(e.BuggyW1Deviation), f(e.BuggyW1Cosine));
             console.Write(table);

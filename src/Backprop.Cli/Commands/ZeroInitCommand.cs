@@ -46,7 +46,7 @@ internal static class ZeroInitCommand
         {
             stdout.WriteLine();
             stdout.WriteLine($"{run.Scheme}:");
-            var table = ExperimentCommand.Table("iteration", "unit", "mean W1[:, j]", "std W1[:, j]", "W2[j]", "‖dL/dW1[:, j]‖", "|dL/dW2[j]|", "max |O1[:, j]|", "loss");
+            var table = ExperimentCommand.Table(1, "iteration", "unit", "mean W1[:, j]", "std W1[:, j]", "W2[j]", "‖dL/dW1[:, j]‖", "|dL/dW2[j]|", "max |O1[:, j]|", "loss");
             foreach (int epoch in shown)
             {
                 var e = run.Epochs[epoch - 1];

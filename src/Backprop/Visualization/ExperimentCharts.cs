@@ -85,12 +85,12 @@ public static class ExperimentCharts
         foreach (string kind in report.Layers.SelectMany(l => l.Parameters).Select(p => Suffix(p.Name)).Distinct())
         {
             var points = report.Layers.SelectMany(l => l.Parameters.Where(p => Suffix(p.Name) == kind).Select(p => ((double)l.Index, p.GradNorm))).ToArray();
-            AddLog(plot, points.Select(p => p.Item1).ToArray(), points.Select(p => p.GradNorm).ToArray(), $"‖dL/d{kind}‖", markers: true, dashed: true);
+            AddLog(plot, points.Select(p => p.Item1).ToArray(), points.Select(p => p.GradNorm).ToArray(), $"‖dL/d{kind}‖", markers: true, lines: false);
         }
         Charts.Style(plot, $"Gradient flow (loss {NumberFormat.Significant(4)(report.Loss)}, batch of {report.BatchSize})", "layer index", "L2 norm (log scale)");
         LogAxis(plot);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.ShowLegend();
+        plot.ShowLegend(Edge.Right);
         AtomicFile.WriteAllBytes(path, plot.GetImage(Width, Height).GetImageBytes(ImageFormat.Png));
     }
 
@@ -111,7 +111,7 @@ public static class ExperimentCharts
     /// Adds log10(y) against x, leaving out y = 0 and non-finite values: the line breaks where they were, and the legend
     /// says how many zeros were left out.
     /// </summary>
-    private static void AddLog(Plot plot, double[] x, double[] y, string label, bool dashed = false, bool markers = false, Color? colour = null)
+    private static void AddLog(Plot plot, double[] x, double[] y, string label, bool dashed = false, bool markers = false, Color? colour = null, bool lines = true)
     {
         int zeros = y.Count(v => v == 0);
         string legend = zeros == 0 ? label : $"{label} (exactly 0 at {zeros} of {y.Length}: not drawn)";
@@ -124,8 +124,8 @@ public static class ExperimentCharts
             var scatter = plot.Add.Scatter(x[i..(end + 1)], y[i..(end + 1)].Select(Math.Log10).ToArray());
             if (colour is Color c) scatter.Color = c;
             colour = scatter.Color;
-            scatter.LineWidth = 2;
-            scatter.MarkerSize = markers ? 7 : 0;
+            scatter.LineWidth = lines ? 2 : 0;
+            scatter.MarkerSize = markers ? 8 : 0;
             if (dashed) scatter.LinePattern = LinePattern.Dashed;
             if (first) scatter.LegendText = legend;
             first = false;
@@ -151,14 +151,25 @@ public static class ExperimentCharts
         plot.Axes.SetLimitsY(bottom - 0.1 * (top - bottom), top + 0.1 * (top - bottom));
     }
 
-    /// <summary>The y axis holds log10 values: ticks at whole powers of ten, labelled 1e-k, with log-spaced minor ticks.</summary>
+    /// <summary>
+    /// The y axis holds log10 values. Over two decades or more: ticks at whole powers of ten, labelled 1e-k, with
+    /// log-spaced minor ticks; over less, ticks wherever they fit, labelled with the value itself (3 significant digits).
+    /// </summary>
     private static void LogAxis(Plot plot)
     {
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        var limits = plot.GetPlottables().Select(p => p.GetAxisLimits()).Where(l => double.IsFinite(l.Bottom) && double.IsFinite(l.Top)).ToList();
+        double span = limits.Count == 0 ? 0 : limits.Max(l => l.Top) - limits.Min(l => l.Bottom);
+        var value = NumberFormat.Significant(3);
+        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
         {
-            IntegerTicksOnly = true,
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            LabelFormatter = y => "1e" + Math.Round(y).ToString(CultureInfo.InvariantCulture),
+            LabelFormatter = y => value(Math.Pow(10, y)),
         };
+        if (span >= 2)
+        {
+            ticks.IntegerTicksOnly = true;
+            ticks.LabelFormatter = y => "1e" + Math.Round(y).ToString(CultureInfo.InvariantCulture);
+            ticks.MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator();
+        }
+        plot.Axes.Left.TickGenerator = ticks;
     }
 }
