@@ -25,6 +25,8 @@ public static class Program
             ExportCommand.Create(stdout, stderr),
             FitCommand.Create(stdout, stderr),
             DreamCommand.Create(stdout, stderr),
+            ExperimentCommand.Create(stdout, stderr),
+            GradFlowCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -27,6 +27,13 @@ public static class NumberFormat
     public static Func<double, string> Significant(int digits) => value =>
         value == 0 ? "0" : value.ToString("G" + digits, CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Scientific notation with <paramref name="digits"/> decimals and a short exponent, for values spanning many
+    /// orders of magnitude in tables ("1.234e-45"; 0 printed as 0, −0 as 0).
+    /// </summary>
+    public static Func<double, string> Scientific(int digits) => value =>
+        value == 0 ? "0" : value.ToString("0." + new string('0', digits) + "e+0", CultureInfo.InvariantCulture);
+
     /// <summary>Appends values as nested JSON-style arrays following <paramref name="shape"/>.</summary>
     public static void AppendNested(StringBuilder sb, ReadOnlySpan<double> values, ReadOnlySpan<int> shape, Func<double, string> format)
     {
