@@ -8,12 +8,13 @@ internal static class ExperimentCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("experiment", "Run an experiment from the sheets and print its results: mini-cnn, update-order, zero-init, gradient-flow")
+        var command = new Command("experiment", "Run an experiment from the sheets and print its results: mini-cnn, update-order, zero-init, gradient-flow, loss-derivation")
         {
             MiniCnnCommand.Create(stdout, stderr),
             UpdateOrderCommand.Create(stdout, stderr),
             ZeroInitCommand.Create(stdout, stderr),
             GradientFlowCommand.Create(stdout, stderr),
+            LossDerivationCommand.Create(stdout, stderr),
         };
         // Without a name: one line saying which there are (an unknown name is a parse error naming it).
         command.SetAction(_ => CommandRunner.Run(stderr, () =>
