@@ -7,8 +7,8 @@ using Backprop.Tensors;
 
 namespace Backprop.Diagnostics;
 
-/// <summary>One layer on the forward pass: what went in and what came out.</summary>
-public sealed record ForwardStep(int Index, string Layer, TensorValue Input, TensorValue Output);
+/// <summary>One layer on the forward pass: what went in, the layer's parameters, and what came out.</summary>
+public sealed record ForwardStep(int Index, string Layer, TensorValue Input, IReadOnlyList<(string Name, TensorValue Value)> Parameters, TensorValue Output);
 
 /// <summary>
 /// The layer's local derivative: for an element-wise activation its derivative f'(x) at each input ("elementwise");
@@ -51,7 +51,8 @@ public sealed record WorkedSolution(
         {
             var input = TensorValue.Of(x);
             x = m.Layers[i].Forward(x);
-            forward.Add(new ForwardStep(i, Title(m.Layers[i], batch.X.Shape[0]), input, TensorValue.Of(x)));
+            var parameters = m.Layers[i].Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Value))).ToList();
+            forward.Add(new ForwardStep(i, Title(m.Layers[i], batch.X.Shape[0]), input, parameters, TensorValue.Of(x)));
         }
         T lossValue = loss.Forward(x, batch.Y);
         if (!T.IsFinite(lossValue)) throw new BackpropException($"the loss '{loss.Name}' is {lossValue} for this model and data");
