@@ -40,11 +40,19 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new BackpropException($"{name}: {data.Classes} classes, but the model's output is [N, {string.Join(", ", Model.OutputShape)}]");
     }
 
-    /// <summary>One pass over <paramref name="data"/> in the epoch's shuffled order; returns mean loss and accuracy.</summary>
-    public (double Loss, double Accuracy) TrainEpoch(Dataset data, int epoch, int batchSize, ulong seed, Action<BatchProgress>? progress = null)
+    /// <summary>
+    /// One pass over <paramref name="data"/> in the epoch's shuffled order; returns mean loss and accuracy. With
+    /// <paramref name="flipHorizontally"/>, each image [C, H, W] is mirrored left to right with probability ½, drawn
+    /// from a stream of its own that is a pure function of (seed, epoch) like the order.
+    /// </summary>
+    public (double Loss, double Accuracy) TrainEpoch(Dataset data, int epoch, int batchSize, ulong seed, Action<BatchProgress>? progress = null,
+        bool flipHorizontally = false)
     {
         if (_order.Length != data.Count) _order = new int[data.Count];
         Shuffle.Permutation(_order, seed, epoch);
+        if (flipHorizontally && data.ExampleShape.Length != 3)
+            throw new BackpropException($"horizontal flips need image examples [channels, height, width], not {Tensor.Format(data.ExampleShape)}");
+        var flips = flipHorizontally ? new Rng(Shuffle.EpochSeed(seed ^ FlipStream, epoch)) : null;
         var clock = Stopwatch.StartNew();
         double lossSum = 0;
         int correct = 0;
@@ -53,6 +61,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             int count = Math.Min(batchSize, data.Count - start);
             var (x, y) = BatchBuffers(count, data.ExampleSize);
             data.CopyBatch<T>(_order, start, count, x.Span, y.Span);
+            if (flips is not null) FlipSome(x, flips);
             Model.ZeroGrad();
             var output = Model.Forward(x);
             double loss = double.CreateChecked(Loss.Forward(output, y));
@@ -85,6 +94,20 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             correct += CountCorrect(output, y, confusion);
         }
         return (lossSum / data.Count, (double)correct / data.Count);
+    }
+
+    private const ulong FlipStream = 0xF1F1_F1F1_0000_0000UL;
+
+    // Mirrors each example of x [N, C, H, W] left to right with probability ½.
+    private static void FlipSome(Tensor<T> x, Rng rng)
+    {
+        int channels = x.Shape[1], height = x.Shape[2], width = x.Shape[3], size = channels * height * width;
+        for (int n = 0; n < x.Shape[0]; n++)
+        {
+            if (rng.NextDouble() >= 0.5) continue;
+            for (int row = 0; row < channels * height; row++)
+                x.Span.Slice(n * size + row * width, width).Reverse();
+        }
     }
 
     /// <summary>Index of the largest output of each example (the first one on ties).</summary>

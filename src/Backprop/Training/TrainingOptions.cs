@@ -21,6 +21,8 @@ public sealed record TrainingOptions
     public bool Standardize { get; init; }
     /// <summary>Use only the first N training examples (quick runs, CI); null: all.</summary>
     public int? Limit { get; init; }
+    /// <summary>Augment the training images by mirroring each left to right with probability ½ (seeded).</summary>
+    public bool FlipHorizontally { get; init; }
     /// <summary>With a CSV dataset: the name of the label column.</summary>
     public string? LabelColumn { get; init; }
 

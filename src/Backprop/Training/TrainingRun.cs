@@ -98,7 +98,7 @@ public static class TrainingRun
             optimizer.LearningRate = schedule.LearningRate(epoch);
             reporter.EpochStarted(epoch, options.Epochs, train.Count);
             var clock = Stopwatch.StartNew();
-            var (trainLoss, trainAccuracy) = trainer.TrainEpoch(train, epoch, options.BatchSize, options.Seed, reporter.Batch);
+            var (trainLoss, trainAccuracy) = trainer.TrainEpoch(train, epoch, options.BatchSize, options.Seed, reporter.Batch, options.FlipHorizontally);
             var (valLoss, valAccuracy) = trainer.Evaluate(validation, options.BatchSize);
             var metrics = new EpochMetrics(epoch + 1, optimizer.LearningRate, trainLoss, trainAccuracy, valLoss, valAccuracy, clock.Elapsed.TotalSeconds);
             history.Add(metrics);

@@ -101,6 +101,21 @@ public sealed class TrainingRunTests : IDisposable
     }
 
     [Fact]
+    public void Flip_augmentation_changes_training_is_seeded_and_resumes_exactly()
+    {
+        string data = WriteDataset(240, 60);
+        var flip = Options with { FlipHorizontally = true, Epochs = 2 };
+        var plain = Train(data, Path.Combine(_root, "plain"), Options with { Epochs = 2 });
+        var a = Train(data, Path.Combine(_root, "a"), flip);
+        var b = Train(data, Path.Combine(_root, "b"), flip);
+        Assert.NotEqual(plain.Weights, a.Weights);
+        Assert.Equal(a.Weights, b.Weights);
+        string cut = Path.Combine(_root, "cut");
+        Train(data, cut, flip with { Epochs = 1 });
+        Assert.Equal(a.Weights, Train(data, cut, flip, resume: true).Weights);
+    }
+
+    [Fact]
     public void Resume_refuses_other_settings()
     {
         string data = WriteDataset();
