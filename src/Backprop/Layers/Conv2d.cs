@@ -12,7 +12,9 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
 {
     private readonly WindowGeometry _g;
     private Tensor<T>? _input, _output, _inputGrad;
-    private readonly T[] _col, _colGrad;
+    // im2col columns for one example, and their gradient: allocated by the first Forward and Backward, so that
+    // building a model allocates only its parameters.
+    private T[]? _col, _colGrad;
 
     public Conv2d(int[] inputShape, int outChannels, (int H, int W) kernel, (int H, int W) stride, (int H, int W) padding, bool bias = true)
         : base(inputShape, [outChannels,
@@ -27,8 +29,6 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         Weight = new Parameter<T>("weight", new Tensor<T>(outChannels, inputShape[0], kernel.H, kernel.W));
         Bias = bias ? new Parameter<T>("bias", new Tensor<T>(outChannels)) : null;
         Parameters = Bias is null ? [Weight] : [Weight, Bias];
-        _col = new T[_g.PatchSize * _g.OutPixels];
-        _colGrad = new T[_col.Length];
     }
 
     public override string Type => "conv2d";
@@ -47,7 +47,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         _input = input;
         int n = input.Shape[0];
         var output = Tensor.Reuse(ref _output, [n, OutChannels, _g.OutHeight, _g.OutWidth]);
-        Convolution.Forward<T>(input.Span, n, _g, Weight.Value.Span, Bias is null ? default : Bias.Value.Span, OutChannels, output.Span, _col);
+        Convolution.Forward<T>(input.Span, n, _g, Weight.Value.Span, Bias is null ? default : Bias.Value.Span, OutChannels, output.Span, _col ??= new T[(long)_g.PatchSize * _g.OutPixels]);
         return output;
     }
 
@@ -58,7 +58,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         int n = input.Shape[0];
         var inputGrad = Tensor.Reuse(ref _inputGrad, input.Shape);
         Convolution.Backward<T>(input.Span, n, _g, Weight.Value.Span, OutChannels, outputGrad.Span, Weight.Grad.Span,
-            Bias is null ? default : Bias.Grad.Span, inputGrad.Span, _col, _colGrad);
+            Bias is null ? default : Bias.Grad.Span, inputGrad.Span, _col!, _colGrad ??= new T[_col!.Length]);
         return inputGrad;
     }
 }
