@@ -209,7 +209,7 @@ public static class Safetensors
         var problems = new List<string>();
         var missing = parameters.Where(p => !file.Contains(p.Name)).Select(p => $"'{p.Name}' {Tensor.Format(p.Shape)}").ToList();
         if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
-        var extra = file.Entries.Where(e => !expected.Contains(e.Name)).Select(e => $"'{e.Name}' {Tensor.Format(e.Shape)}").ToList();
+        var extra = file.Entries.Where(e => !expected.Contains(e.Name)).Select(e => $"'{JsonInput.Shown(e.Name)}' {Tensor.Format(e.Shape)}").ToList();
         if (extra.Count > 0) problems.Add($"not in the model: {string.Join(", ", extra)}");
         foreach (var (name, shape) in parameters)
             if (file.Contains(name) && !file.Entry(name).Shape.AsSpan().SequenceEqual(shape))

@@ -41,7 +41,7 @@ public static class ModelFile
         JsonInput.AllowOnly(root, source, ["input", "seed", "layers"]);
         var inputElement = JsonInput.Required(root, "input", source);
         if (inputElement.ValueKind != JsonValueKind.Array || inputElement.GetArrayLength() is < 1 or > 3)
-            throw new BackpropException($"{source}: input: expected the shape of one example, a list of 1 to 3 positive integers ([features], [channels, length] or [channels, height, width]), got {inputElement.GetRawText()}");
+            throw new BackpropException($"{source}: input: expected the shape of one example, a list of 1 to 3 positive integers ([features], [channels, length] or [channels, height, width]), got {JsonInput.Excerpt(inputElement)}");
         var input = inputElement.EnumerateArray().Select((e, i) => JsonInput.Integer(e, $"{source}: input[{i}]", 1)).ToArray();
         if (input.Aggregate(1L, (size, d) => Math.Min(size * d, (long)Array.MaxLength + 1)) > Array.MaxLength)
             throw new BackpropException($"{source}: input: one example of shape {Tensor.Format(input)} has more elements than an array can hold");
@@ -61,7 +61,7 @@ public static class ModelFile
     {
         JsonInput.Object(e, where);
         string type = JsonInput.String(JsonInput.Required(e, "type", where), $"{where}.type");
-        string at = $"{where} ({type})";
+        string at = $"{where} ({JsonInput.Shown(type)})";
         switch (type)
         {
             case "linear":
@@ -102,7 +102,7 @@ public static class ModelFile
                 JsonInput.AllowOnly(e, at, ["type"]);
                 return new LayerSpec { Type = type };
             default:
-                throw new BackpropException($"{where}.type: unknown layer type '{type}'; expected one of: {string.Join(", ", LayerTypes)}");
+                throw new BackpropException($"{where}.type: unknown layer type '{JsonInput.Shown(type)}'; expected one of: {string.Join(", ", LayerTypes)}");
         }
     }
 
@@ -146,7 +146,7 @@ public static class ModelFile
         string name = isName ? e.GetString()! : JsonInput.String(JsonInput.Required(e, "name", where), $"{where}.name");
         string nameAt = isName ? where : $"{where}.name";
         if (!Initializer.Names.Contains(name))
-            throw new BackpropException($"{nameAt}: unknown initializer '{name}'; expected one of: {string.Join(", ", forBias ? Initializer.BiasNames : Initializer.Names)}");
+            throw new BackpropException($"{nameAt}: unknown initializer '{JsonInput.Shown(name)}'; expected one of: {string.Join(", ", forBias ? Initializer.BiasNames : Initializer.Names)}");
         if (forBias && !Initializer.BiasNames.Contains(name))
             throw new BackpropException($"{nameAt}: {name} needs a weight's fan-in and fan-out, so it cannot initialise a bias; expected one of: {string.Join(", ", Initializer.BiasNames)}");
         var fields = Initializer.Fields(name);
@@ -158,14 +158,14 @@ public static class ModelFile
         foreach (var p in e.EnumerateObject())
             if (p.Name != "name" && !fields.Contains(p.Name))
                 throw new BackpropException(fields.Count == 0
-                    ? $"{where}: unknown field '{p.Name}'; {name} takes no arguments"
-                    : $"{where}: unknown field '{p.Name}'; {name} takes: {string.Join(", ", fields)}");
+                    ? $"{where}: unknown field '{JsonInput.Shown(p.Name)}'; {name} takes no arguments"
+                    : $"{where}: unknown field '{JsonInput.Shown(p.Name)}'; {name} takes: {string.Join(", ", fields)}");
         double? Number(string field) => e.TryGetProperty(field, out var v) ? JsonInput.Number(v, $"{where}.{field}") : null;
         string? OneOf(string field, IReadOnlyList<string> allowed)
         {
             if (!e.TryGetProperty(field, out var v)) return null;
             string s = JsonInput.String(v, $"{where}.{field}");
-            return allowed.Contains(s) ? s : throw new BackpropException($"{where}.{field}: expected one of: {string.Join(", ", allowed)}; got '{s}'");
+            return allowed.Contains(s) ? s : throw new BackpropException($"{where}.{field}: expected one of: {string.Join(", ", allowed)}; got '{JsonInput.Shown(s)}'");
         }
         var init = new Initializer(name)
         {
