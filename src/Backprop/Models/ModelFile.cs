@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Backprop.Initializers;
@@ -188,11 +189,14 @@ public static class ModelFile
 
     /// <summary>
     /// Builds the layers, inferring each input shape, checking given values and initialising the rest. Every shape is
-    /// checked first (<see cref="Layout"/>), before anything is allocated.
+    /// checked first (<see cref="Layout"/>), and a model whose parameters and gradients would not fit in memory
+    /// (<see cref="MemoryEstimate"/>) is refused before anything is allocated.
     /// </summary>
     public static Sequential<T> Build<T>(ModelSpec spec, string source) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var layout = Layout(spec, source);
+        MemoryEstimate.Check(MemoryEstimate.Model(layout, Unsafe.SizeOf<T>()),
+            $"{source}: the model's {layout.ParameterCount:N0} parameters and their gradients in {JsonInput.PrecisionName<T>()} need");
         var rng = new Rng(spec.Seed);
         var layers = new List<Layer<T>>();
         for (int i = 0; i < spec.Layers.Count; i++)

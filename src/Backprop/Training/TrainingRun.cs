@@ -57,6 +57,10 @@ public static class TrainingRun
         var test = DatasetSource.Load(dataset, DataSplit.Test, options.LabelColumn);
         if (options.Limit is int limit && limit < all.Count) all = all.Subset(Enumerable.Range(0, limit).ToArray());
         var (train, validation) = Preprocessing.Split(all, options.ValidationFraction, options.Seed);
+        // Refuse a model or batch too large for the machine now, rather than swap or fail halfway through an epoch.
+        var memory = MemoryEstimate.Training(ModelFile.Layout(spec, "model"), sizeof(float), Math.Min(options.BatchSize, Math.Max(1, train.Count)),
+            optimizerSlots: options.Optimizer == "sgd" ? (options.Momentum > 0 ? 1 : 0) : 2);
+        MemoryEstimate.Check(memory.Total, "training needs", $" ({memory})", "; lower --batch-size or use a smaller model");
         // The training part is prepared while the statistics are taken from it; the rest is prepared the same way.
         var preparation = new DataPreparation(DataPreparation.ScaleFor(dataset), null, null);
         preparation.Apply(train);
