@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Backprop.Data;
+using Backprop.Diagnostics;
 using Backprop.Interop;
 using Backprop.IO;
 using Backprop.Losses;
@@ -46,11 +47,20 @@ public static class TrainingRun
     // Metrics hold NaN when there is no validation set; JSON has no NaN literal unless asked.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static TrainingResult Run(ModelSpec spec, string dataset, TrainingOptions options, string outDir, ITrainingReporter reporter, bool resume = false)
+    /// <summary>
+    /// Trains, writing a checkpoint after every epoch, and then the final files into <paramref name="outDir"/>.
+    /// <paramref name="detectAnomaly"/> checks every output, gradient, loss and updated parameter for NaN and infinity
+    /// (<see cref="AnomalyDetector{T}"/>): the first one stops the run with an <see cref="AnomalyException"/> naming
+    /// the layer, the tensor, the epoch and the batch, before the epoch's checkpoint is written. It does not change
+    /// the results, so a run may be resumed with or without it.
+    /// </summary>
+    public static TrainingResult Run(ModelSpec spec, string dataset, TrainingOptions options, string outDir, ITrainingReporter reporter, bool resume = false,
+        bool detectAnomaly = false)
     {
         options.Validate();
         var loss = LossFunctions.Create<float>(options.Loss);
         var model = ModelFile.Build<float>(spec, "model");
+        if (detectAnomaly) model.AnomalyDetector = new AnomalyDetector<float>();
 
         reporter.Message($"loading {dataset}");
         var all = DatasetSource.Load(dataset, DataSplit.Train, options.LabelColumn);
