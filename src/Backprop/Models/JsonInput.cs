@@ -79,7 +79,9 @@ internal static class JsonInput
     public static int Integer(JsonElement e, string where, int min)
     {
         double v = Number(e, where);
-        if (v != Math.Floor(v) || v < min || v > 1 << 24)
+        if (v > 1 << 24)
+            throw new BackpropException($"{where}: {Excerpt(e)} is too large; sizes, seeds and counts in a model file are at most 16777216 (2^24)");
+        if (v != Math.Floor(v) || v < min)
             throw new BackpropException($"{where}: expected an integer {(min == 0 ? "≥ 0" : $"≥ {min}")}, got {Excerpt(e)}");
         return (int)v;
     }

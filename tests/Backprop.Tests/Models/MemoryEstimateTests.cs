@@ -68,6 +68,18 @@ public sealed class MemoryEstimateTests : IDisposable
         Assert.Matches($"^error: {System.Text.RegularExpressions.Regex.Escape(model)}: the model's 423,200,000,000 parameters and their gradients in float32 need about 3.4 TB, more than the .* of memory available\n$", stderr);
     }
 
+    [Fact]
+    public void A_layer_of_a_billion_outputs_is_refused_at_once()
+    {
+        string model = _files.WriteText("model.json", """{"input": [784], "layers": [{"type": "linear", "out": 1000000000}]}"""),
+            data = _files.WriteText("data.json", """{"x": [[1]], "y": [[1]]}""");
+        var clock = Stopwatch.StartNew();
+        var (code, _, stderr) = BadInputTests.Run(["grad", "--model", model, "--data", data, "--loss", "mse"]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Equal($"error: {model}: layers[0].out: 1000000000 is too large; sizes, seeds and counts in a model file are at most 16777216 (2^24)\n", stderr);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"{clock.Elapsed}");
+    }
+
     /// <summary>A 1x1 convolution padded by 8000 turns a 6x6 image into 16006x16006: 2 parameters, gigabytes of activations per example.</summary>
     private const string HugeActivations = """
         {"input": [1, 6, 6], "layers": [
