@@ -11,20 +11,27 @@ internal static class GradCommand
     {
         var problem = new ProblemOptions();
         var precision = ProblemOptions.Precision();
+        var detectAnomaly = new Option<bool>("--detect-anomaly")
+        {
+            Description = "Fail at the first NaN or infinity in an output, the loss or a gradient, naming the layer and the tensor",
+        };
         var command = new Command("grad", "Print the loss, the output and every gradient as one JSON object");
         problem.AddTo(command);
         command.Options.Add(precision);
+        command.Options.Add(detectAnomaly);
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
-            stdout.WriteLine(ProblemOptions.IsSingle(parse.GetValue(precision)!) ? Report<float>(problem, parse) : Report<double>(problem, parse));
+            bool detect = parse.GetValue(detectAnomaly);
+            stdout.WriteLine(ProblemOptions.IsSingle(parse.GetValue(precision)!) ? Report<float>(problem, parse, detect) : Report<double>(problem, parse, detect));
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static string Report<T>(ProblemOptions options, ParseResult parse) where T : unmanaged, IFloatingPointIeee754<T>
+    private static string Report<T>(ProblemOptions options, ParseResult parse, bool detectAnomaly) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = options.Load<T>(parse);
+        if (detectAnomaly) p.Model.AnomalyDetector = new AnomalyDetector<T>();
         return GradientReport.Compute(p.Model, p.Loss, p.Batch).ToJson();
     }
 }

@@ -32,9 +32,13 @@ internal static class TrainCommand
         var limit = new Option<int?>("--limit") { Description = "Train on the first N training examples only" };
         var outDir = new Option<string>("--out") { Description = "Folder for the model, weights, checkpoint, metrics and curves", DefaultValueFactory = _ => "runs/latest" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run whose --out folder this is, from its last complete epoch", HelpName = "DIR" };
+        var detectAnomaly = new Option<bool>("--detect-anomaly")
+        {
+            Description = "Stop at the first NaN or infinity in an output, the loss, a gradient or an updated weight, naming the layer, the tensor, the epoch and the batch (before a checkpoint is written)",
+        };
 
         var command = new Command("train", "Train a classifier; writes model.json, model.safetensors, metrics.csv, curves.png and a checkpoint to --out");
-        foreach (var o in new Option[] { model, arch, dataset, labelColumn, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, schedule, loss, seed, validation, patience, standardize, flip, limit, outDir, resume })
+        foreach (var o in new Option[] { model, arch, dataset, labelColumn, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, schedule, loss, seed, validation, patience, standardize, flip, limit, outDir, resume, detectAnomaly })
             command.Options.Add(o);
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
@@ -55,7 +59,8 @@ internal static class TrainCommand
             var spec = new ModelSpec { Input = parsed.Input, Layers = parsed.Layers, Seed = options.Seed };
             string? resumeDir = parse.GetValue(resume);
             string dir = resumeDir ?? parse.GetValue(outDir)!;
-            var result = ProgressBarTrainingReporter.Run(stdout, reporter => TrainingRun.Run(spec, parse.GetValue(dataset)!, options, dir, reporter, resume: resumeDir is not null));
+            var result = ProgressBarTrainingReporter.Run(stdout, reporter => TrainingRun.Run(spec, parse.GetValue(dataset)!, options, dir, reporter,
+                resume: resumeDir is not null, detectAnomaly: parse.GetValue(detectAnomaly)));
             stdout.WriteLine($"test loss {result.TestLoss:F4}, test accuracy {result.TestAccuracy:F4}");
             stdout.WriteLine($"wrote {Path.Combine(dir, RunFiles.Model)}, {RunFiles.Weights}, {RunFiles.Preprocessing}, {RunFiles.Metrics}, {RunFiles.Curves}, {RunFiles.Checkpoint}");
             return ExitCodes.Ok;

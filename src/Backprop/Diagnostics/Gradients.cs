@@ -16,6 +16,7 @@ public sealed record GradientReport(
         model.ZeroGrad();
         var output = model.Forward(batch.X);
         T value = loss.Forward(output, batch.Y);
+        model.AnomalyDetector?.CheckLoss(loss.Name, value);
         // As WorkedSolution does: an overflowed loss is a property of the input, and "Infinity" is not JSON.
         if (!T.IsFinite(value)) throw new BackpropException($"the loss '{loss.Name}' is {value} for this model and data");
         var outputSnapshot = TensorValue.Of(output);

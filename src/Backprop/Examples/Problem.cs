@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Backprop.Data;
 using Backprop.Losses;
@@ -18,8 +19,13 @@ public static class Problem
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var loss = LossFunctions.Create<T>(lossName);
-        var model = ModelFile.Load<T>(modelPath);
-        return new Problem<T>(model, loss, DataFile.Load(dataPath, model, loss), learningRate);
+        var spec = ModelFile.Parse(ModelFile.ReadText(modelPath), modelPath);
+        var model = ModelFile.Build<T>(spec, modelPath);
+        var batch = DataFile.Load(dataPath, model, loss);
+        // Building checked the parameters; the batch's activations are what the model makes of the data.
+        var memory = MemoryEstimate.Training(ModelFile.Layout(spec, modelPath), Unsafe.SizeOf<T>(), batch.X.Shape[0], optimizerSlots: 0);
+        MemoryEstimate.Check(memory.Total, $"{dataPath}: a forward and backward pass over its {batch.X.Shape[0]} examples needs", $" ({memory})");
+        return new Problem<T>(model, loss, batch, learningRate);
     }
 
     /// <summary>The built-in examples: name and one-line description.</summary>

@@ -186,17 +186,7 @@ public static class Safetensors
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(model);
-        var expected = model.NamedParameters.ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
-        var problems = new List<string>();
-        var missing = model.NamedParameters.Where(p => !file.Contains(p.Name)).Select(p => $"'{p.Name}' {Tensor.Format(p.Parameter.Value.Shape)}").ToList();
-        if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
-        var extra = file.Entries.Where(e => !expected.ContainsKey(e.Name)).Select(e => $"'{e.Name}' {Tensor.Format(e.Shape)}").ToList();
-        if (extra.Count > 0) problems.Add($"not in the model: {string.Join(", ", extra)}");
-        foreach (var (name, p) in model.NamedParameters)
-            if (file.Contains(name) && !p.Value.HasShape(file.Entry(name).Shape))
-                problems.Add($"'{name}' is {Tensor.Format(file.Entry(name).Shape)} in the file but {Tensor.Format(p.Value.Shape)} in the model");
-        if (problems.Count > 0)
-            throw new BackpropException($"{file.Source}: the tensors do not match the model's parameters: {string.Join("; ", problems)}");
+        CheckNamesAndShapes(file, model.NamedParameters.Select(p => (p.Name, p.Parameter.Value.Shape)).ToList());
 
         // Convert and check everything before touching the model, so that a failure leaves it as it was.
         var values = new List<(Parameter<T> Parameter, Tensor<T> Value)>();
@@ -212,6 +202,22 @@ public static class Safetensors
         foreach (var (p, value) in values) p.Value.CopyFrom(value);
     }
 
+    /// <summary>The file must hold exactly these parameters: a missing or extra name, or a shape that differs, is an error naming both sides.</summary>
+    private static void CheckNamesAndShapes(SafetensorsFile file, IReadOnlyList<(string Name, int[] Shape)> parameters)
+    {
+        var expected = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var problems = new List<string>();
+        var missing = parameters.Where(p => !file.Contains(p.Name)).Select(p => $"'{p.Name}' {Tensor.Format(p.Shape)}").ToList();
+        if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
+        var extra = file.Entries.Where(e => !expected.Contains(e.Name)).Select(e => $"'{JsonInput.Shown(e.Name)}' {Tensor.Format(e.Shape)}").ToList();
+        if (extra.Count > 0) problems.Add($"not in the model: {string.Join(", ", extra)}");
+        foreach (var (name, shape) in parameters)
+            if (file.Contains(name) && !file.Entry(name).Shape.AsSpan().SequenceEqual(shape))
+                problems.Add($"'{name}' is {Tensor.Format(file.Entry(name).Shape)} in the file but {Tensor.Format(shape)} in the model");
+        if (problems.Count > 0)
+            throw new BackpropException($"{file.Source}: the tensors do not match the model's parameters: {string.Join("; ", problems)}");
+    }
+
     /// <summary>
     /// Rebuilds a model written by <see cref="SaveModel{T}"/>: the architecture from the metadata, the parameters
     /// from the tensors (see <see cref="LoadInto{T}(SafetensorsFile, Sequential{T}, bool)"/>).
@@ -222,7 +228,11 @@ public static class Safetensors
         if (!file.Metadata.TryGetValue(ModelMetadataKey, out var json))
             throw new BackpropException($"{path}: __metadata__ has no '{ModelMetadataKey}' (the architecture); build the model from its JSON file and use LoadInto");
         string source = $"{path}: __metadata__.{ModelMetadataKey}";
-        var model = ModelFile.Build<T>(ModelFile.Parse(json, source), source);
+        var spec = ModelFile.Parse(json, source);
+        // The architecture is text in the header: check it against the tensors before building it, so that the
+        // model allocates no more than the file holds.
+        CheckNamesAndShapes(file, ModelFile.Layout(spec, source).NamedParameters);
+        var model = ModelFile.Build<T>(spec, source);
         LoadInto(file, model);
         return model;
     }

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
+using Backprop.Models;
 using Backprop.Tensors;
 
 namespace Backprop.Interop;
@@ -116,7 +117,7 @@ public sealed class SafetensorsFile
         {
             long size = e.End - e.Begin;
             if (size > Array.MaxLength)
-                throw new BackpropException($"{source}: tensor '{e.Name}': {size} bytes, larger than the {Array.MaxLength} bytes supported");
+                throw new BackpropException($"{source}: tensor '{JsonInput.Shown(e.Name)}': {size} bytes, larger than the {Array.MaxLength} bytes supported");
             var bytes = new byte[size];
             ReadExactly(stream, bytes, source);
             data.Add(bytes);
@@ -148,7 +149,7 @@ public sealed class SafetensorsFile
         catch (JsonException e)
         {
             string where = e.LineNumber is long line ? $" at line {line + 1}, byte {(e.BytePositionInLine ?? 0) + 1}" : "";
-            throw new BackpropException($"{source}: header: invalid JSON{where}: {e.Message.Split(". ")[0].TrimEnd('.')}");
+            throw new BackpropException($"{source}: header: invalid JSON{where}: {JsonInput.FirstSentence(e.Message.Split(". ")[0])}");
         }
         using (doc)
         {
@@ -161,7 +162,7 @@ public sealed class SafetensorsFile
             foreach (var property in root.EnumerateObject())
             {
                 if (!seen.Add(property.Name))
-                    throw new BackpropException($"{source}: header: '{property.Name}' appears twice");
+                    throw new BackpropException($"{source}: header: '{JsonInput.Shown(property.Name)}' appears twice");
                 if (property.Name == "__metadata__")
                     ParseMetadata(property.Value, metadata, source);
                 else
@@ -178,15 +179,15 @@ public sealed class SafetensorsFile
         foreach (var p in e.EnumerateObject())
         {
             if (p.Value.ValueKind != JsonValueKind.String)
-                throw new BackpropException($"{source}: __metadata__.{p.Name}: expected a string, got {Describe(p.Value)}");
+                throw new BackpropException($"{source}: __metadata__.{JsonInput.Shown(p.Name)}: expected a string, got {Describe(p.Value)}");
             if (!metadata.TryAdd(p.Name, p.Value.GetString()!))
-                throw new BackpropException($"{source}: __metadata__: '{p.Name}' appears twice");
+                throw new BackpropException($"{source}: __metadata__: '{JsonInput.Shown(p.Name)}' appears twice");
         }
     }
 
     private static SafetensorsEntry ParseEntry(string name, JsonElement e, long dataLength, string source)
     {
-        string at = $"{source}: tensor '{name}'";
+        string at = $"{source}: tensor '{JsonInput.Shown(name)}'";
         if (e.ValueKind != JsonValueKind.Object)
             throw new BackpropException($"{at}: expected an object with dtype, shape and data_offsets, got {Describe(e)}");
         JsonElement Field(string field) =>
@@ -197,7 +198,7 @@ public sealed class SafetensorsFile
             throw new BackpropException($"{at}: dtype: expected a string, got {Describe(dtypeElement)}");
         string dtype = dtypeElement.GetString()!;
         if (!DtypeSizes.TryGetValue(dtype, out int elementSize))
-            throw new BackpropException($"{at}: dtype: unknown or unsupported dtype '{dtype}'; expected one of: {string.Join(", ", DtypeSizes.Keys)}");
+            throw new BackpropException($"{at}: dtype: unknown or unsupported dtype '{JsonInput.Shown(dtype)}'; expected one of: {string.Join(", ", DtypeSizes.Keys)}");
 
         var shapeElement = Field("shape");
         if (shapeElement.ValueKind != JsonValueKind.Array)
@@ -222,12 +223,12 @@ public sealed class SafetensorsFile
             if (o.ValueKind != JsonValueKind.Number || !o.TryGetUInt64(out ulong v))
                 throw new BackpropException($"{at}: data_offsets[{index}]: expected a non-negative integer, got {Describe(o)}");
             if (v > (ulong)dataLength)
-                throw new BackpropException($"{at}: data_offsets {offsetsElement.GetRawText()} out of range: the data after the header is {dataLength} bytes");
+                throw new BackpropException($"{at}: data_offsets {JsonInput.Excerpt(offsetsElement)} out of range: the data after the header is {dataLength} bytes");
             return (long)v;
         }
         long begin = Offset(0), end = Offset(1);
         if (begin > end)
-            throw new BackpropException($"{at}: data_offsets {offsetsElement.GetRawText()}: begin is after end");
+            throw new BackpropException($"{at}: data_offsets {JsonInput.Excerpt(offsetsElement)}: begin is after end");
 
         // shape × dtype size must be the byte count; stop multiplying as soon as it exceeds what the file holds.
         long available = end - begin;
@@ -243,8 +244,8 @@ public sealed class SafetensorsFile
             }
         }
         if (bytes != available)
-            throw new BackpropException($"{at}: shape {Tensor.Format(shape)} of {dtype} needs {(partial ? "more than " + available : bytes)} bytes, " +
-                $"but data_offsets {offsetsElement.GetRawText()} hold {available}");
+            throw new BackpropException($"{at}: shape {Tensor.Format(shape)} of {JsonInput.Shown(dtype)} needs {(partial ? "more than " + available : bytes)} bytes, " +
+                $"but data_offsets {JsonInput.Excerpt(offsetsElement)} hold {available}");
         return new SafetensorsEntry(name, dtype, shape, begin, end);
     }
 
@@ -258,9 +259,9 @@ public sealed class SafetensorsFile
         foreach (var e in sorted)
         {
             if (e.Begin < expected)
-                throw new BackpropException($"{source}: tensor '{e.Name}': data_offsets [{e.Begin}, {e.End}] overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}]");
+                throw new BackpropException($"{source}: tensor '{JsonInput.Shown(e.Name)}': data_offsets [{e.Begin}, {e.End}] overlap tensor '{JsonInput.Shown(previous!.Name)}' [{previous.Begin}, {previous.End}]");
             if (e.Begin > expected)
-                throw new BackpropException($"{source}: tensor '{e.Name}': data_offsets [{e.Begin}, {e.End}] leave bytes [{expected}, {e.Begin}) of the data unused; tensors must be contiguous");
+                throw new BackpropException($"{source}: tensor '{JsonInput.Shown(e.Name)}': data_offsets [{e.Begin}, {e.End}] leave bytes [{expected}, {e.Begin}) of the data unused; tensors must be contiguous");
             expected = e.End;
             previous = e;
         }
@@ -274,11 +275,9 @@ public sealed class SafetensorsFile
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "a list",
-        JsonValueKind.String => $"the string {Truncate(e.GetRawText())}",
-        _ => Truncate(e.GetRawText()),
+        JsonValueKind.String => $"the string {JsonInput.Excerpt(e)}",
+        _ => JsonInput.Excerpt(e),
     };
-
-    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
 
     /// <summary>Whether the file has a tensor of that name.</summary>
     public bool Contains(string name) => _tensors.ContainsKey(name);
@@ -290,7 +289,7 @@ public sealed class SafetensorsFile
     public ReadOnlySpan<byte> Bytes(string name) => Lookup(name).Data;
 
     private (SafetensorsEntry Entry, byte[] Data) Lookup(string name) =>
-        _tensors.TryGetValue(name, out var t) ? t : throw new BackpropException($"{Source}: no tensor '{name}'; the file has: {string.Join(", ", Names.Take(20))}{(Names.Count > 20 ? ", ..." : "")}");
+        _tensors.TryGetValue(name, out var t) ? t : throw new BackpropException($"{Source}: no tensor '{JsonInput.Shown(name)}'; the file has: {string.Join(", ", Names.Take(20).Select(n => JsonInput.Shown(n)))}{(Names.Count > 20 ? ", ..." : "")}");
 
     /// <summary>
     /// The tensor converted to <typeparamref name="T"/>: F32 and F64 (exact when the precision matches, bit for bit),
@@ -321,7 +320,7 @@ public sealed class SafetensorsFile
                 for (int i = 0; i < values.Length; i++) values[i] = Convert<float, T>(BFloat16(bytes, i), entry, i);
                 break;
             default:
-                throw new BackpropException($"{Source}: tensor '{name}': dtype {entry.Dtype} cannot be read as {typeof(T).Name}; supported: F32, F64, F16, BF16");
+                throw new BackpropException($"{Source}: tensor '{JsonInput.Shown(name)}': dtype {entry.Dtype} cannot be read as {typeof(T).Name}; supported: F32, F64, F16, BF16");
         }
         try
         {
@@ -330,7 +329,7 @@ public sealed class SafetensorsFile
         catch (ArgumentException)
         {
             // Only an empty tensor whose other dimensions multiply past Array.MaxLength gets here.
-            throw new BackpropException($"{Source}: tensor '{name}': shape {Tensor.Format(shape)} is too large for a Tensor");
+            throw new BackpropException($"{Source}: tensor '{JsonInput.Shown(name)}': shape {Tensor.Format(shape)} is too large for a Tensor");
         }
     }
 
@@ -374,7 +373,7 @@ public sealed class SafetensorsFile
             case "BOOL" or "U8" or "I8" or "I16" or "U16" or "I32" or "U32" or "I64" or "U64":
                 return true;
             default:
-                throw new BackpropException($"{Source}: tensor '{name}': cannot check {entry.Dtype} values; supported: F32, F64, F16, BF16 and integer dtypes");
+                throw new BackpropException($"{Source}: tensor '{JsonInput.Shown(name)}': cannot check {entry.Dtype} values; supported: F32, F64, F16, BF16 and integer dtypes");
         }
     }
 

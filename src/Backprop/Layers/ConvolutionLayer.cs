@@ -14,7 +14,8 @@ public abstract class ConvolutionLayer<T> : Layer<T> where T : unmanaged, IFloat
 {
     private readonly WindowGeometry _g;
     private Tensor<T>? _input, _output, _inputGrad;
-    private readonly T[] _col, _colGrad;
+    // Allocated on first use, sized in long: a model is checked against the machine before its buffers exist.
+    private T[]? _col, _colGrad;
 
     protected ConvolutionLayer(int[] inputShape, int[] outputShape, WindowGeometry geometry, int outChannels, int[] kernelShape, bool bias)
         : base(inputShape, outputShape)
@@ -24,8 +25,6 @@ public abstract class ConvolutionLayer<T> : Layer<T> where T : unmanaged, IFloat
         Weight = new Parameter<T>("weight", new Tensor<T>([outChannels, geometry.Channels, .. kernelShape]));
         Bias = bias ? new Parameter<T>("bias", new Tensor<T>(outChannels)) : null;
         Parameters = Bias is null ? [Weight] : [Weight, Bias];
-        _col = new T[_g.PatchSize * _g.OutPixels];
-        _colGrad = new T[_col.Length];
     }
 
     public int InChannels => _g.Channels;
@@ -39,7 +38,7 @@ public abstract class ConvolutionLayer<T> : Layer<T> where T : unmanaged, IFloat
         // input [N, C, ...in] -> output [N, O, ...out]
         _input = input;
         var output = Tensor.Reuse(ref _output, Tensor.Batched(input.Shape[0], OutputShape));
-        Convolution.Forward<T>(input.Span, input.Shape[0], _g, Weight.Value.Span, Bias is null ? default : Bias.Value.Span, OutChannels, output.Span, _col);
+        Convolution.Forward<T>(input.Span, input.Shape[0], _g, Weight.Value.Span, Bias is null ? default : Bias.Value.Span, OutChannels, output.Span, _col ??= new T[(long)_g.PatchSize * _g.OutPixels]);
         return output;
     }
 
@@ -49,7 +48,7 @@ public abstract class ConvolutionLayer<T> : Layer<T> where T : unmanaged, IFloat
         var input = _input ?? throw new InvalidOperationException($"{Type}: Backward called before Forward");
         var inputGrad = Tensor.Reuse(ref _inputGrad, input.Shape);
         Convolution.Backward<T>(input.Span, input.Shape[0], _g, Weight.Value.Span, OutChannels, outputGrad.Span, Weight.Grad.Span,
-            Bias is null ? default : Bias.Grad.Span, inputGrad.Span, _col, _colGrad);
+            Bias is null ? default : Bias.Grad.Span, inputGrad.Span, _col ??= new T[(long)_g.PatchSize * _g.OutPixels], _colGrad ??= new T[_col.Length]);
         return inputGrad;
     }
 }

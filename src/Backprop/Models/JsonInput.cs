@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Text;
 using System.Text.Json;
 
 namespace Backprop.Models;
@@ -62,7 +63,7 @@ internal static class JsonInput
     {
         foreach (var p in obj.EnumerateObject())
             if (!allowed.Contains(p.Name))
-                throw new BackpropException($"{where}: unknown field '{p.Name}'; expected one of: {string.Join(", ", allowed)}");
+                throw new BackpropException($"{where}: unknown field '{Shown(p.Name)}'; expected one of: {string.Join(", ", allowed)}");
     }
 
     public static string String(JsonElement e, string where) =>
@@ -71,15 +72,17 @@ internal static class JsonInput
     public static double Number(JsonElement e, string where)
     {
         if (e.ValueKind != JsonValueKind.Number) throw new BackpropException($"{where}: expected a number, got {Describe(e)}");
-        if (!e.TryGetDouble(out double v) || !double.IsFinite(v)) throw new BackpropException($"{where}: {e.GetRawText()} is not a finite number");
+        if (!e.TryGetDouble(out double v) || !double.IsFinite(v)) throw new BackpropException($"{where}: {Excerpt(e)} is not a finite number");
         return v;
     }
 
     public static int Integer(JsonElement e, string where, int min)
     {
         double v = Number(e, where);
-        if (v != Math.Floor(v) || v < min || v > 1 << 24)
-            throw new BackpropException($"{where}: expected an integer {(min == 0 ? "≥ 0" : $"≥ {min}")}, got {e.GetRawText()}");
+        if (v > 1 << 24)
+            throw new BackpropException($"{where}: {Excerpt(e)} is too large; sizes, seeds and counts in a model file are at most 16777216 (2^24)");
+        if (v != Math.Floor(v) || v < min)
+            throw new BackpropException($"{where}: expected an integer {(min == 0 ? "≥ 0" : $"≥ {min}")}, got {Excerpt(e)}");
         return (int)v;
     }
 
@@ -88,7 +91,7 @@ internal static class JsonInput
     {
         if (e.ValueKind != JsonValueKind.Array) return Enumerable.Repeat(Integer(e, where, min), count).ToArray();
         if (e.GetArrayLength() != count)
-            throw new BackpropException($"{where}: expected an integer or a list of {count} integers, got {e.GetRawText()}");
+            throw new BackpropException($"{where}: expected an integer or a list of {count} integers, got {Excerpt(e)}");
         var result = new int[count];
         int i = 0;
         foreach (var item in e.EnumerateArray()) { result[i] = Integer(item, $"{where}[{i}]", min); i++; }
@@ -160,17 +163,64 @@ internal static class JsonInput
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "a list",
-        JsonValueKind.String => $"the string {e.GetRawText()}",
-        JsonValueKind.Number => $"the number {e.GetRawText()}",
+        JsonValueKind.String => $"the string {Excerpt(e)}",
+        JsonValueKind.Number => $"the number {Excerpt(e)}",
         JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
         JsonValueKind.Null => "null",
         _ => "nothing",
     };
 
-    private static string FirstSentence(string message)
+    /// <summary>
+    /// Text from a file as a message shows it: control characters escaped (a line break as \n), and cut after
+    /// <paramref name="max"/> characters, so that an error stays one readable line whatever the file holds.
+    /// </summary>
+    public static string Shown(string text, int max = 60)
+    {
+        var sb = new StringBuilder();
+        foreach (char c in text)
+        {
+            if (sb.Length >= max)
+            {
+                sb.Append('…');
+                break;
+            }
+            if (!char.IsControl(c)) sb.Append(c);
+            else sb.Append(c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ => $"\\u{(int)c:x4}" });
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// An element's JSON text for a message: a list written over several lines comes out on one ("[1, 2, 3]"), and
+    /// long text is cut (see <see cref="Shown"/>). Strings keep their escapes, as JSON never holds a raw line break in one.
+    /// </summary>
+    public static string Excerpt(JsonElement e) => Excerpt(e.GetRawText());
+
+    public static string Excerpt(string json, int max = 60)
+    {
+        var sb = new StringBuilder(Math.Min(json.Length, 128));
+        for (int i = 0; i < json.Length && sb.Length <= max; i++)
+        {
+            if (json[i] is not ('\n' or '\r' or '\t' or ' ')) { sb.Append(json[i]); continue; }
+            int end = i;
+            bool lineBreak = false;
+            while (end < json.Length && json[end] is '\n' or '\r' or '\t' or ' ') lineBreak |= json[end++] is '\n' or '\r';
+            if (!lineBreak) sb.Append(json, i, end - i);
+            else if (sb.Length > 0 && sb[^1] is not ('[' or '{') && end < json.Length && json[end] is not (']' or '}')) sb.Append(' ');
+            i = end - 1;
+        }
+        return Shown(sb.ToString(), max);
+    }
+
+    /// <summary>
+    /// The parser's message without its position suffix, on one line: System.Text.Json quotes the rest of the document
+    /// for a bad literal ("'nput": [2], ...' is an invalid JSON literal"), line breaks included, so quotes are cut.
+    /// </summary>
+    public static string FirstSentence(string message)
     {
         int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         string s = cut > 0 ? message[..cut] : message;
-        return s.TrimEnd(' ', '.');
+        s = System.Text.RegularExpressions.Regex.Replace(s, @"'([^']{40})[^']+'", m => $"'{m.Groups[1].Value}…'");
+        return Excerpt(s, 300).TrimEnd(' ', '.');
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Backprop.Initializers;
@@ -41,7 +42,7 @@ public static class ModelFile
         JsonInput.AllowOnly(root, source, ["input", "seed", "layers"]);
         var inputElement = JsonInput.Required(root, "input", source);
         if (inputElement.ValueKind != JsonValueKind.Array || inputElement.GetArrayLength() is < 1 or > 3)
-            throw new BackpropException($"{source}: input: expected the shape of one example, a list of 1 to 3 positive integers ([features], [channels, length] or [channels, height, width]), got {inputElement.GetRawText()}");
+            throw new BackpropException($"{source}: input: expected the shape of one example, a list of 1 to 3 positive integers ([features], [channels, length] or [channels, height, width]), got {JsonInput.Excerpt(inputElement)}");
         var input = inputElement.EnumerateArray().Select((e, i) => JsonInput.Integer(e, $"{source}: input[{i}]", 1)).ToArray();
         if (input.Aggregate(1L, (size, d) => Math.Min(size * d, (long)Array.MaxLength + 1)) > Array.MaxLength)
             throw new BackpropException($"{source}: input: one example of shape {Tensor.Format(input)} has more elements than an array can hold");
@@ -61,7 +62,7 @@ public static class ModelFile
     {
         JsonInput.Object(e, where);
         string type = JsonInput.String(JsonInput.Required(e, "type", where), $"{where}.type");
-        string at = $"{where} ({type})";
+        string at = $"{where} ({JsonInput.Shown(type)})";
         switch (type)
         {
             case "linear":
@@ -102,7 +103,7 @@ public static class ModelFile
                 JsonInput.AllowOnly(e, at, ["type"]);
                 return new LayerSpec { Type = type };
             default:
-                throw new BackpropException($"{where}.type: unknown layer type '{type}'; expected one of: {string.Join(", ", LayerTypes)}");
+                throw new BackpropException($"{where}.type: unknown layer type '{JsonInput.Shown(type)}'; expected one of: {string.Join(", ", LayerTypes)}");
         }
     }
 
@@ -146,7 +147,7 @@ public static class ModelFile
         string name = isName ? e.GetString()! : JsonInput.String(JsonInput.Required(e, "name", where), $"{where}.name");
         string nameAt = isName ? where : $"{where}.name";
         if (!Initializer.Names.Contains(name))
-            throw new BackpropException($"{nameAt}: unknown initializer '{name}'; expected one of: {string.Join(", ", forBias ? Initializer.BiasNames : Initializer.Names)}");
+            throw new BackpropException($"{nameAt}: unknown initializer '{JsonInput.Shown(name)}'; expected one of: {string.Join(", ", forBias ? Initializer.BiasNames : Initializer.Names)}");
         if (forBias && !Initializer.BiasNames.Contains(name))
             throw new BackpropException($"{nameAt}: {name} needs a weight's fan-in and fan-out, so it cannot initialise a bias; expected one of: {string.Join(", ", Initializer.BiasNames)}");
         var fields = Initializer.Fields(name);
@@ -158,14 +159,14 @@ public static class ModelFile
         foreach (var p in e.EnumerateObject())
             if (p.Name != "name" && !fields.Contains(p.Name))
                 throw new BackpropException(fields.Count == 0
-                    ? $"{where}: unknown field '{p.Name}'; {name} takes no arguments"
-                    : $"{where}: unknown field '{p.Name}'; {name} takes: {string.Join(", ", fields)}");
+                    ? $"{where}: unknown field '{JsonInput.Shown(p.Name)}'; {name} takes no arguments"
+                    : $"{where}: unknown field '{JsonInput.Shown(p.Name)}'; {name} takes: {string.Join(", ", fields)}");
         double? Number(string field) => e.TryGetProperty(field, out var v) ? JsonInput.Number(v, $"{where}.{field}") : null;
         string? OneOf(string field, IReadOnlyList<string> allowed)
         {
             if (!e.TryGetProperty(field, out var v)) return null;
             string s = JsonInput.String(v, $"{where}.{field}");
-            return allowed.Contains(s) ? s : throw new BackpropException($"{where}.{field}: expected one of: {string.Join(", ", allowed)}; got '{s}'");
+            return allowed.Contains(s) ? s : throw new BackpropException($"{where}.{field}: expected one of: {string.Join(", ", allowed)}; got '{JsonInput.Shown(s)}'");
         }
         var init = new Initializer(name)
         {
@@ -186,17 +187,25 @@ public static class ModelFile
         return init;
     }
 
-    /// <summary>Builds the layers, inferring each input shape, checking given values and initialising the rest.</summary>
+    /// <summary>
+    /// Builds the layers, inferring each input shape, checking given values and initialising the rest. Every shape is
+    /// checked first (<see cref="Layout"/>), and a model whose parameters and gradients would not fit in memory
+    /// (<see cref="MemoryEstimate"/>) is refused before anything is allocated.
+    /// </summary>
     public static Sequential<T> Build<T>(ModelSpec spec, string source) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var layout = Layout(spec, source);
+        MemoryEstimate.Check(MemoryEstimate.Model(layout, Unsafe.SizeOf<T>()),
+            $"{source}: the model's {layout.ParameterCount:N0} parameters and their gradients in {JsonInput.PrecisionName<T>()} need");
         var rng = new Rng(spec.Seed);
         var layers = new List<Layer<T>>();
-        int[] shape = spec.Input;
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             var ls = spec.Layers[i];
-            string where = $"{source}: layers[{i}] ({ls.Type})";
-            var layer = CreateLayer<T>(ls, shape, where);
+            var planned = layout.Layers[i];
+            var layer = CreateLayer<T>(ls, planned.InputShape);
+            if (!layer.OutputShape.AsSpan().SequenceEqual(planned.OutputShape))
+                throw new InvalidOperationException($"layers[{i}] ({ls.Type}): the layout says output {Tensor.Format(planned.OutputShape)}, the layer {Tensor.Format(layer.OutputShape)}");
             foreach (var p in layer.Parameters)
             {
                 var given = p.Name == "weight" ? ls.Weight : ls.Bias;
@@ -204,7 +213,6 @@ public static class ModelFile
                 else Initialize(layer, p, p.Name == "weight" ? ls.Init : ls.BiasInit, rng, $"{source}: layers[{i}].{(p.Name == "weight" ? "init" : "bias_init")}");
             }
             layers.Add(layer);
-            shape = layer.OutputShape;
         }
         return new Sequential<T>(spec.Input, layers);
     }
@@ -231,7 +239,25 @@ public static class ModelFile
                 throw new BackpropException($"{where}: {init.Name} gave element {k} = {NumberFormat.RoundTrip(double.CreateChecked(p.Value[k]))}, which overflows {(typeof(T) == typeof(float) ? "float32" : "float64")}");
     }
 
-    private static Layer<T> CreateLayer<T>(LayerSpec s, int[] shape, string where) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Every layer's input, output and parameter shapes, inferred from the spec and checked (rank, window fit, sizes an
+    /// array can hold) without allocating anything: <see cref="Build{T}"/> checks memory with it, and a weights file
+    /// can be checked against it before a model is built.
+    /// </summary>
+    public static ModelLayout Layout(ModelSpec spec, string source)
+    {
+        var layers = new List<LayerLayout>(spec.Layers.Count);
+        int[] shape = spec.Input;
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            var layer = LayoutOf(spec.Layers[i], shape, $"{source}: layers[{i}] ({spec.Layers[i].Type})");
+            layers.Add(layer);
+            shape = layer.OutputShape;
+        }
+        return new ModelLayout(spec.Input, layers);
+    }
+
+    private static LayerLayout LayoutOf(LayerSpec s, int[] shape, string where)
     {
         void NeedRank(int rank, string what)
         {
@@ -261,46 +287,69 @@ public static class ModelFile
             if (outShape.Any(d => d < 1))
                 throw new BackpropException($"{where}: the window (kernel {string.Join("x", s.KernelSize)}) does not fit its input [N, {string.Join(", ", shape)}]");
         }
+        LayerLayout Same() => new(s.Type, shape, shape, [], 0);
+        List<(string, int[])> Parameters(int[] weight) => s.HasBias ? [("weight", weight), ("bias", [s.Out])] : [("weight", weight)];
         switch (s.Type)
         {
             case "linear":
                 NeedRank(1, "a flat input [features]");
                 NeedSize("weight", s.Out, shape[0]);
-                return new Linear<T>(shape[0], s.Out, s.HasBias);
+                return new LayerLayout(s.Type, shape, [s.Out], Parameters([s.Out, shape[0]]), 0);
             case "conv1d":
+            {
                 NeedRank(2, "an input [channels, length]");
                 NeedPositive([(shape[1] + 2 * s.Padding[0] - s.KernelSize[0]) / s.Stride[0] + 1, shape[1] + 2 * s.Padding[0] - s.KernelSize[0] + 1]);
+                int length = (shape[1] + 2 * s.Padding[0] - s.KernelSize[0]) / s.Stride[0] + 1;
                 NeedSize("weight", s.Out, shape[0], s.KernelSize[0]);
-                NeedSize("output", s.Out, (shape[1] + 2 * s.Padding[0] - s.KernelSize[0]) / s.Stride[0] + 1);
-                return new Conv1d<T>(shape, s.Out, s.KernelSize[0], s.Stride[0], s.Padding[0], s.HasBias);
+                NeedSize("output", s.Out, length);
+                // im2col: one column of channels × kernel values per output position, for one example at a time.
+                NeedSize("im2col buffer", shape[0], s.KernelSize[0], length);
+                return new LayerLayout(s.Type, shape, [s.Out, length], Parameters([s.Out, shape[0], s.KernelSize[0]]), 2L * shape[0] * s.KernelSize[0] * length);
+            }
             case "conv2d":
+            {
                 NeedRank(3, "an input [channels, height, width]");
                 NeedPositive([shape[1] + 2 * s.Padding[0] - s.KernelSize[0] + 1, shape[2] + 2 * s.Padding[1] - s.KernelSize[1] + 1]);
+                int height = (shape[1] + 2 * s.Padding[0] - s.KernelSize[0]) / s.Stride[0] + 1, width = (shape[2] + 2 * s.Padding[1] - s.KernelSize[1]) / s.Stride[1] + 1;
                 NeedSize("weight", s.Out, shape[0], s.KernelSize[0], s.KernelSize[1]);
-                NeedSize("output", s.Out, (shape[1] + 2 * s.Padding[0] - s.KernelSize[0]) / s.Stride[0] + 1,
-                    (shape[2] + 2 * s.Padding[1] - s.KernelSize[1]) / s.Stride[1] + 1);
-                return new Conv2d<T>(shape, s.Out, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1]), (s.Padding[0], s.Padding[1]), s.HasBias);
+                NeedSize("output", s.Out, height, width);
+                NeedSize("im2col buffer", shape[0], s.KernelSize[0], s.KernelSize[1], height, width);
+                return new LayerLayout(s.Type, shape, [s.Out, height, width], Parameters([s.Out, shape[0], s.KernelSize[0], s.KernelSize[1]]),
+                    2L * shape[0] * s.KernelSize[0] * s.KernelSize[1] * height * width);
+            }
             case "maxpool2d" or "avgpool2d":
                 NeedRank(3, "an input [channels, height, width]");
                 NeedPositive([shape[1] - s.KernelSize[0] + 1, shape[2] - s.KernelSize[1] + 1]);
-                return s.Type == "maxpool2d"
-                    ? new MaxPool2d<T>(shape, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1]))
-                    : new AvgPool2d<T>(shape, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1]));
-            case "flatten": return new Flatten<T>(shape);
-            case "relu": return new ReLU<T>(shape, s.Scale);
-            case "leaky_relu": return new LeakyReLU<T>(shape, s.NegativeSlope);
-            case "sigmoid": return new Sigmoid<T>(shape);
-            case "tanh": return new Tanh<T>(shape);
-            case "softplus": return new Softplus<T>(shape, s.Beta, s.Threshold);
-            case "gelu": return new GELU<T>(shape);
-            case "identity": return new Identity<T>(shape);
+                return new LayerLayout(s.Type, shape, [shape[0], (shape[1] - s.KernelSize[0]) / s.Stride[0] + 1, (shape[2] - s.KernelSize[1]) / s.Stride[1] + 1], [], 0);
+            case "flatten": return new LayerLayout(s.Type, shape, [Tensor.SizeOf(shape)], [], 0);
+            case "relu" or "leaky_relu" or "sigmoid" or "tanh" or "softplus" or "gelu" or "identity": return Same();
             case "softmax":
                 NeedRank(1, "a flat input [features]");
-                return new Softmax<T>(shape[0]);
+                return Same();
             default:
                 throw new BackpropException($"{where}: unknown layer type '{s.Type}'");
         }
     }
+
+    /// <summary>Creates the layer <see cref="LayoutOf"/> has checked, for an input of <paramref name="shape"/>.</summary>
+    private static Layer<T> CreateLayer<T>(LayerSpec s, int[] shape) where T : unmanaged, IFloatingPointIeee754<T> => s.Type switch
+    {
+        "linear" => new Linear<T>(shape[0], s.Out, s.HasBias),
+        "conv1d" => new Conv1d<T>(shape, s.Out, s.KernelSize[0], s.Stride[0], s.Padding[0], s.HasBias),
+        "conv2d" => new Conv2d<T>(shape, s.Out, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1]), (s.Padding[0], s.Padding[1]), s.HasBias),
+        "maxpool2d" => new MaxPool2d<T>(shape, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1])),
+        "avgpool2d" => new AvgPool2d<T>(shape, (s.KernelSize[0], s.KernelSize[1]), (s.Stride[0], s.Stride[1])),
+        "flatten" => new Flatten<T>(shape),
+        "relu" => new ReLU<T>(shape, s.Scale),
+        "leaky_relu" => new LeakyReLU<T>(shape, s.NegativeSlope),
+        "sigmoid" => new Sigmoid<T>(shape),
+        "tanh" => new Tanh<T>(shape),
+        "softplus" => new Softplus<T>(shape, s.Beta, s.Threshold),
+        "gelu" => new GELU<T>(shape),
+        "identity" => new Identity<T>(shape),
+        "softmax" => new Softmax<T>(shape[0]),
+        _ => throw new BackpropException($"unknown layer type '{s.Type}'"),
+    };
 
     private static void SetValues<T>(Parameter<T> p, double[] values, int[] shape, string where) where T : unmanaged, IFloatingPointIeee754<T>
     {

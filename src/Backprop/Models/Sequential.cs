@@ -1,4 +1,5 @@
 using System.Numerics;
+using Backprop.Diagnostics;
 using Backprop.Layers;
 using Backprop.Tensors;
 
@@ -30,21 +31,41 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Every parameter with its state_dict name, in state_dict order.</summary>
     public IReadOnlyList<(string Name, Parameter<T> Parameter)> NamedParameters { get; }
 
+    /// <summary>
+    /// When set, every forward output and backward gradient is checked for NaN and infinity, and the first one found
+    /// is thrown as an <see cref="AnomalyException"/> naming the layer and the tensor. Null (the default): no checks.
+    /// </summary>
+    public AnomalyDetector<T>? AnomalyDetector { get; set; }
+
     /// <summary>x [N, ...InputShape] → ŷ [N, ...OutputShape].</summary>
     public Tensor<T> Forward(Tensor<T> input)
     {
         if (input.Rank != InputShape.Length + 1 || !input.Shape.AsSpan(1).SequenceEqual(InputShape))
             throw new BackpropException($"input batch has shape {Tensor.Format(input.Shape)}, but the model expects [N, {string.Join(", ", InputShape)}]");
+        var detector = AnomalyDetector;
+        detector?.CheckInput(input);
         var x = input;
-        foreach (var layer in Layers) x = layer.Forward(x);
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            x = Layers[i].Forward(x);
+            detector?.CheckOutput(i, Layers[i], x);
+        }
         return x;
     }
 
     /// <summary>Back-propagates dL/dŷ through every layer (accumulating parameter gradients) and returns dL/dx.</summary>
     public Tensor<T> Backward(Tensor<T> outputGrad)
     {
+        var detector = AnomalyDetector;
+        if (detector is not null && Layers.Count > 0) detector.CheckOutputGradient(Layers.Count - 1, Layers[^1], outputGrad);
         var g = outputGrad;
-        for (int i = Layers.Count - 1; i >= 0; i--) g = Layers[i].Backward(g);
+        for (int i = Layers.Count - 1; i >= 0; i--)
+        {
+            g = Layers[i].Backward(g);
+            if (detector is null) continue;
+            detector.CheckParameterGradients(i, Layers[i]);
+            detector.CheckInputGradient(i, Layers[i], g);
+        }
         return g;
     }
 

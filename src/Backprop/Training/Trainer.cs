@@ -54,6 +54,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new BackpropException($"horizontal flips need image examples [channels, height, width], not {Tensor.Format(data.ExampleShape)}");
         var flips = flipHorizontally ? new Rng(Shuffle.EpochSeed(seed ^ FlipStream, epoch)) : null;
         var clock = Stopwatch.StartNew();
+        var detector = Model.AnomalyDetector;
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < data.Count; start += batchSize)
@@ -62,15 +63,20 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             var (x, y) = BatchBuffers(count, data.ExampleSize);
             data.CopyBatch<T>(_order, start, count, x.Span, y.Span);
             if (flips is not null) FlipSome(x, flips);
+            if (detector is not null) detector.Step = $"epoch {epoch + 1}, batch {start / batchSize + 1}";
             Model.ZeroGrad();
             var output = Model.Forward(x);
-            double loss = double.CreateChecked(Loss.Forward(output, y));
+            T value = Loss.Forward(output, y);
+            detector?.CheckLoss(Loss.Name, value);
+            double loss = double.CreateChecked(value);
             if (!double.IsFinite(loss))
                 throw new BackpropException($"training diverged: the loss is {loss} at epoch {epoch + 1}, examples {start}..{start + count - 1}; lower --lr");
             lossSum += loss * count;
             correct += CountCorrect(output, y);
             Model.Backward(Loss.Backward());
             Optimizer.Step();
+            // A step can overflow the weights; caught here, the run stops before a checkpoint holds them.
+            detector?.CheckParameters(Model, "after the optimizer step");
             progress?.Invoke(new BatchProgress(epoch, start + count, data.Count, lossSum / (start + count), clock.Elapsed.TotalSeconds));
         }
         return (lossSum / data.Count, (double)correct / data.Count);
@@ -82,6 +88,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (data.Count == 0) return (double.NaN, double.NaN);
         var order = new int[data.Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
+        var detector = Model.AnomalyDetector;
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < data.Count; start += batchSize)
@@ -89,6 +96,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             int count = Math.Min(batchSize, data.Count - start);
             var (x, y) = BatchBuffers(count, data.ExampleSize);
             data.CopyBatch<T>(order, start, count, x.Span, y.Span);
+            if (detector is not null) detector.Step = $"evaluation, examples {start}..{start + count - 1}";
             var output = Model.Forward(x);
             lossSum += double.CreateChecked(Loss.Forward(output, y)) * count;
             correct += CountCorrect(output, y, confusion);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Backprop.Data;
+using Backprop.Diagnostics;
 using Backprop.Interop;
 using Backprop.IO;
 using Backprop.Losses;
@@ -46,17 +47,30 @@ public static class TrainingRun
     // Metrics hold NaN when there is no validation set; JSON has no NaN literal unless asked.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static TrainingResult Run(ModelSpec spec, string dataset, TrainingOptions options, string outDir, ITrainingReporter reporter, bool resume = false)
+    /// <summary>
+    /// Trains, writing a checkpoint after every epoch, and then the final files into <paramref name="outDir"/>.
+    /// <paramref name="detectAnomaly"/> checks every output, gradient, loss and updated parameter for NaN and infinity
+    /// (<see cref="AnomalyDetector{T}"/>): the first one stops the run with an <see cref="AnomalyException"/> naming
+    /// the layer, the tensor, the epoch and the batch, before the epoch's checkpoint is written. It does not change
+    /// the results, so a run may be resumed with or without it.
+    /// </summary>
+    public static TrainingResult Run(ModelSpec spec, string dataset, TrainingOptions options, string outDir, ITrainingReporter reporter, bool resume = false,
+        bool detectAnomaly = false)
     {
         options.Validate();
         var loss = LossFunctions.Create<float>(options.Loss);
         var model = ModelFile.Build<float>(spec, "model");
+        if (detectAnomaly) model.AnomalyDetector = new AnomalyDetector<float>();
 
         reporter.Message($"loading {dataset}");
         var all = DatasetSource.Load(dataset, DataSplit.Train, options.LabelColumn);
         var test = DatasetSource.Load(dataset, DataSplit.Test, options.LabelColumn);
         if (options.Limit is int limit && limit < all.Count) all = all.Subset(Enumerable.Range(0, limit).ToArray());
         var (train, validation) = Preprocessing.Split(all, options.ValidationFraction, options.Seed);
+        // Refuse a model or batch too large for the machine now, rather than swap or fail halfway through an epoch.
+        var memory = MemoryEstimate.Training(ModelFile.Layout(spec, "model"), sizeof(float), Math.Min(options.BatchSize, Math.Max(1, train.Count)),
+            optimizerSlots: options.Optimizer == "sgd" ? (options.Momentum > 0 ? 1 : 0) : 2);
+        MemoryEstimate.Check(memory.Total, "training needs", $" ({memory})", "; lower --batch-size or use a smaller model");
         // The training part is prepared while the statistics are taken from it; the rest is prepared the same way.
         var preparation = new DataPreparation(DataPreparation.ScaleFor(dataset), null, null);
         preparation.Apply(train);
