@@ -18,7 +18,12 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < layers.Count; i++)
             foreach (var p in layers[i].Parameters) named.Add(($"{i}.{p.Name}", p));
         NamedParameters = named;
+        _firstWithParameters = -1;
+        for (int i = 0; i < layers.Count && _firstWithParameters < 0; i++)
+            if (layers[i].Parameters.Count > 0) _firstWithParameters = i;
     }
+
+    private readonly int _firstWithParameters;
 
     /// <summary>Shape of one example (without the batch dimension).</summary>
     public int[] InputShape { get; }
@@ -36,7 +41,7 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (input.Rank != InputShape.Length + 1 || !input.Shape.AsSpan(1).SequenceEqual(InputShape))
             throw new BackpropException($"input batch has shape {Tensor.Format(input.Shape)}, but the model expects [N, {string.Join(", ", InputShape)}]");
         var x = input;
-        foreach (var layer in Layers) x = layer.Forward(x);
+        for (int i = 0; i < Layers.Count; i++) x = Layers[i].Forward(x);
         return x;
     }
 
@@ -48,9 +53,22 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         return g;
     }
 
+    /// <summary>
+    /// Back-propagates dL/dŷ into every parameter's gradient, as <see cref="Backward"/> does, without computing dL/dx:
+    /// training needs no gradient of the data, so the layers below the first one with parameters are skipped and that
+    /// one computes its parameters' gradients only.
+    /// </summary>
+    public void BackwardParameters(Tensor<T> outputGrad)
+    {
+        if (_firstWithParameters < 0) return;
+        var g = outputGrad;
+        for (int i = Layers.Count - 1; i > _firstWithParameters; i--) g = Layers[i].Backward(g);
+        Layers[_firstWithParameters].BackwardParameters(g);
+    }
+
     public void ZeroGrad()
     {
-        foreach (var layer in Layers) layer.ZeroGrad();
+        for (int i = 0; i < Layers.Count; i++) Layers[i].ZeroGrad();
     }
 
     /// <summary>The same model in another precision (values rounded when going to float32).</summary>
