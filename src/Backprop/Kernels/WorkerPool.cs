@@ -50,6 +50,14 @@ public static class WorkerPool
     private static Exception? _error;
 
     [ThreadStatic] private static bool _inJob;
+    private static long _workerAllocatedBytes;
+
+    /// <summary>
+    /// Bytes the worker threads have allocated so far (up to the end of their last job), for tests that check that a
+    /// training step allocates nothing: with <see cref="GC.GetAllocatedBytesForCurrentThread"/> on the caller, it
+    /// counts every thread the kernels use and nothing else in the process.
+    /// </summary>
+    internal static long WorkerAllocatedBytes => Volatile.Read(ref _workerAllocatedBytes);
 
     /// <summary>Whether this thread is running an index of a job (kernels called from there stay on this thread).</summary>
     internal static bool InJob => _inJob;
@@ -165,8 +173,11 @@ public static class WorkerPool
     {
         while (true)
         {
+            long before = GC.GetAllocatedBytesForCurrentThread();
             Wake.Wait();
             Work();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated != 0) Interlocked.Add(ref _workerAllocatedBytes, allocated);
         }
     }
 }

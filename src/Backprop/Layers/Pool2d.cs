@@ -154,42 +154,77 @@ public sealed class MaxPool2d<T>(int[] inputShape, (int H, int W) kernel, (int H
     }
 
     /// <summary>
-    /// Eight windows at a time, without branches (random data would mispredict most of them): the even and odd columns
-    /// of both rows are separated and compared in the scalar loop's order with the same strict '&gt;'. Blocks holding a
-    /// NaN are left to the scalar loop; returns the first output column not done.
+    /// Eight (or four) windows at a time, without branches (random data would mispredict most of them): the even and
+    /// odd columns of both rows are separated and compared in the scalar loop's order with the same strict '&gt;'. A row
+    /// whose length is not a multiple of the block ends with a block that overlaps the one before (recomputing the same
+    /// values). Blocks holding a NaN are left to the scalar loop; returns the first output column not done.
     /// </summary>
     private static unsafe int Forward2x2Avx(ReadOnlySpan<float> r0, ReadOnlySpan<float> r1, int w, int row, Span<float> y, Span<int> argmax)
     {
         int wo = y.Length, ox = 0;
-        var step = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
-        Vector256<float> one = Vector256.Create(1).AsSingle(), down = Vector256.Create(w).AsSingle(), diagonal = Vector256.Create(w + 1).AsSingle();
         fixed (float* p0 = r0, p1 = r1, py = y)
         fixed (int* pa = argmax)
         {
-            for (; ox + 8 <= wo; ox += 8)
+            if (wo >= 8)
             {
-                Vector256<float> a0 = Avx.LoadVector256(p0 + 2 * ox), a1 = Avx.LoadVector256(p0 + 2 * ox + 8);
-                Vector256<float> b0 = Avx.LoadVector256(p1 + 2 * ox), b1 = Avx.LoadVector256(p1 + 2 * ox + 8);
-                if ((Avx.MoveMask(Avx.CompareUnordered(a0, a1)) | Avx.MoveMask(Avx.CompareUnordered(b0, b1))) != 0) break;
-                Vector256<float> topLeft = Avx2.Permute4x64(Avx.Shuffle(a0, a1, 0x88).AsDouble(), 0xD8).AsSingle();
-                Vector256<float> topRight = Avx2.Permute4x64(Avx.Shuffle(a0, a1, 0xDD).AsDouble(), 0xD8).AsSingle();
-                Vector256<float> bottomLeft = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0x88).AsDouble(), 0xD8).AsSingle();
-                Vector256<float> bottomRight = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0xDD).AsDouble(), 0xD8).AsSingle();
-                Vector256<float> m = topLeft, offset = Vector256<float>.Zero;
-                Vector256<float> c = Avx.CompareGreaterThan(topRight, m);
-                m = Avx.BlendVariable(m, topRight, c);
-                offset = Avx.BlendVariable(offset, one, c);
-                c = Avx.CompareGreaterThan(bottomLeft, m);
-                m = Avx.BlendVariable(m, bottomLeft, c);
-                offset = Avx.BlendVariable(offset, down, c);
-                c = Avx.CompareGreaterThan(bottomRight, m);
-                m = Avx.BlendVariable(m, bottomRight, c);
-                offset = Avx.BlendVariable(offset, diagonal, c);
-                Avx.Store(py + ox, m);
-                Avx.Store(pa + ox, Avx2.Add(Avx2.Add(Vector256.Create(row + 2 * ox), step), offset.AsInt32()));
+                for (; ox + 8 <= wo; ox += 8)
+                    if (!Block8(p0, p1, w, row, py, pa, ox)) return ox;
+                if (ox < wo && Block8(p0, p1, w, row, py, pa, wo - 8)) ox = wo;
+            }
+            else if (wo >= 4)
+            {
+                if (Block4(p0, p1, w, row, py, pa, 0)) ox = 4;
+                if (ox == 4 && Block4(p0, p1, w, row, py, pa, wo - 4)) ox = wo;
             }
         }
         return ox;
+    }
+
+    private static unsafe bool Block8(float* p0, float* p1, int w, int row, float* py, int* pa, int ox)
+    {
+        Vector256<float> a0 = Avx.LoadVector256(p0 + 2 * ox), a1 = Avx.LoadVector256(p0 + 2 * ox + 8);
+        Vector256<float> b0 = Avx.LoadVector256(p1 + 2 * ox), b1 = Avx.LoadVector256(p1 + 2 * ox + 8);
+        if ((Avx.MoveMask(Avx.CompareUnordered(a0, a1)) | Avx.MoveMask(Avx.CompareUnordered(b0, b1))) != 0) return false;
+        // Shuffle picks the even (0x88) or odd (0xDD) elements within each 128-bit half; the permute puts the halves in order.
+        Vector256<float> topLeft = Avx2.Permute4x64(Avx.Shuffle(a0, a1, 0x88).AsDouble(), 0xD8).AsSingle();
+        Vector256<float> topRight = Avx2.Permute4x64(Avx.Shuffle(a0, a1, 0xDD).AsDouble(), 0xD8).AsSingle();
+        Vector256<float> bottomLeft = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0x88).AsDouble(), 0xD8).AsSingle();
+        Vector256<float> bottomRight = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0xDD).AsDouble(), 0xD8).AsSingle();
+        Vector256<float> m = topLeft, offset = Vector256<float>.Zero;
+        Vector256<float> c = Avx.CompareGreaterThan(topRight, m);
+        m = Avx.BlendVariable(m, topRight, c);
+        offset = Avx.BlendVariable(offset, Vector256.Create(1).AsSingle(), c);
+        c = Avx.CompareGreaterThan(bottomLeft, m);
+        m = Avx.BlendVariable(m, bottomLeft, c);
+        offset = Avx.BlendVariable(offset, Vector256.Create(w).AsSingle(), c);
+        c = Avx.CompareGreaterThan(bottomRight, m);
+        m = Avx.BlendVariable(m, bottomRight, c);
+        offset = Avx.BlendVariable(offset, Vector256.Create(w + 1).AsSingle(), c);
+        Avx.Store(py + ox, m);
+        Avx.Store(pa + ox, Avx2.Add(Avx2.Add(Vector256.Create(row + 2 * ox), Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14)), offset.AsInt32()));
+        return true;
+    }
+
+    private static unsafe bool Block4(float* p0, float* p1, int w, int row, float* py, int* pa, int ox)
+    {
+        Vector128<float> a0 = Sse.LoadVector128(p0 + 2 * ox), a1 = Sse.LoadVector128(p0 + 2 * ox + 4);
+        Vector128<float> b0 = Sse.LoadVector128(p1 + 2 * ox), b1 = Sse.LoadVector128(p1 + 2 * ox + 4);
+        if ((Sse.MoveMask(Sse.CompareUnordered(a0, a1)) | Sse.MoveMask(Sse.CompareUnordered(b0, b1))) != 0) return false;
+        Vector128<float> topLeft = Sse.Shuffle(a0, a1, 0x88), topRight = Sse.Shuffle(a0, a1, 0xDD);
+        Vector128<float> bottomLeft = Sse.Shuffle(b0, b1, 0x88), bottomRight = Sse.Shuffle(b0, b1, 0xDD);
+        Vector128<float> m = topLeft, offset = Vector128<float>.Zero;
+        Vector128<float> c = Sse.CompareGreaterThan(topRight, m);
+        m = Sse41.BlendVariable(m, topRight, c);
+        offset = Sse41.BlendVariable(offset, Vector128.Create(1).AsSingle(), c);
+        c = Sse.CompareGreaterThan(bottomLeft, m);
+        m = Sse41.BlendVariable(m, bottomLeft, c);
+        offset = Sse41.BlendVariable(offset, Vector128.Create(w).AsSingle(), c);
+        c = Sse.CompareGreaterThan(bottomRight, m);
+        m = Sse41.BlendVariable(m, bottomRight, c);
+        offset = Sse41.BlendVariable(offset, Vector128.Create(w + 1).AsSingle(), c);
+        Sse.Store(py + ox, m);
+        Sse2.Store(pa + ox, Sse2.Add(Sse2.Add(Vector128.Create(row + 2 * ox), Vector128.Create(0, 2, 4, 6)), offset.AsInt32()));
+        return true;
     }
 
     protected override void BackwardPlane(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, int plane)
