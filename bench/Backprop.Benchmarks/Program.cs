@@ -6,7 +6,11 @@ using Backprop.Kernels;
 
 // GEMM throughput, in GFLOP/s (2·m·n·k per product). Usage:
 //   dotnet run -c Release -- gflops [threads]      square SGEMM and DGEMM at 256..2048, all transpositions at 1024
+//   dotnet run -c Release -- sgemm [threads]       square SGEMM only, n = 256..2048 (bench/run.sh)
 //   dotnet run -c Release -- small [threads]       the engine's small shapes: new code against the simple loops
+//   dotnet run -c Release -- epoch mlp|cnn [--threads 2] [--limit N]   one timed Fashion-MNIST training epoch (bench/run.sh)
+//   dotnet run -c Release -- profile mlp|cnn [--threads 2] [--steps 20]  ms and bytes per layer for a batch of 128
+//   dotnet run -c Release -- bdn [BenchmarkDotNet args]  the BenchmarkDotNet suite (Micro.cs)
 //   dotnet run -c Release -- tune KC MC NC [n]     blocking sweep for float and double (internal knobs)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.Length > 0 ? args[0] : "gflops";
@@ -28,6 +32,15 @@ switch (mode)
             Console.WriteLine($"SGEMM n=1024 {name} {Bench.Square<float>(1024, ta, tb),7:F1} GFLOP/s");
             Console.WriteLine($"DGEMM n=1024 {name} {Bench.Square<double>(1024, ta, tb),7:F1} GFLOP/s");
         }
+        break;
+    }
+    case "sgemm":
+    {
+        // bench/run.sh's GEMM line: square SGEMM A·B, fastest of ~10 ms samples, as openblas_gemm.py --sgemm times numpy.
+        if (args.Length > 1) Gemm.MaxThreads = int.Parse(args[1]);
+        Console.WriteLine($"threads {Gemm.MaxThreads}");
+        foreach (int n in new[] { 256, 512, 1024, 2048 })
+            Console.WriteLine($"SGEMM n={n,4} NN {Bench.Square<float>(n, false, false),7:F1} GFLOP/s");
         break;
     }
     case "small":
@@ -62,9 +75,24 @@ switch (mode)
     case "sweep":
         Bench.Sweep(args.Length > 1 ? int.Parse(args[1]) : 1024, args.Length > 2 ? int.Parse(args[2]) : 3);
         break;
+    case "bdn":
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(TrainingBench).Assembly).Run(args[1..]);
+        break;
+    case "epoch":
+        TrainingBench.Epoch(args.Length > 1 ? args[1] : "mlp", Arg(args, "--threads", Environment.ProcessorCount), Arg(args, "--limit", int.MaxValue));
+        break;
+    case "profile":
+        TrainingBench.Profile(args.Length > 1 ? args[1] : "cnn", Arg(args, "--threads", Environment.ProcessorCount), Arg(args, "--steps", 20));
+        break;
     default:
         Console.WriteLine("modes: gflops [threads] | small [threads] | tune KC MC NC [n]");
         break;
+}
+
+static int Arg(string[] args, string name, int fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
 }
 
 static class Bench
