@@ -39,8 +39,11 @@ public readonly record struct WindowGeometry(
 /// </summary>
 public static class Convolution
 {
-    /// <summary>Most chunks a batch's weight-gradient sum is cut into (enough to keep 16 threads busy).</summary>
-    public const int MaxChunks = 16;
+    /// <summary>
+    /// Most chunks a batch's weight-gradient sum is cut into: 32 (4 examples each at batch 128) keeps several threads
+    /// busy and, on a shared machine, leaves little work waiting behind a thread the scheduler has preempted.
+    /// </summary>
+    public const int MaxChunks = 32;
 
     /// <summary>Chunks of the backward reduction for a batch of <paramref name="batch"/> examples: a function of the batch size alone.</summary>
     public static int Chunks(int batch) => Math.Min(batch, MaxChunks);
@@ -85,7 +88,7 @@ public static class Convolution
                         }
                         T* src = image + ((nint)c * g.Height + iy) * g.Width - g.PadWidth + kx;
                         for (int ox = 0; ox < lo; ox++) dst[ox] = T.Zero;
-                        if (sw == 1) new ReadOnlySpan<T>(src + lo, hi - lo).CopyTo(new Span<T>(dst + lo, hi - lo));
+                        if (sw == 1) CopyRun(src + lo, dst + lo, hi - lo);
                         else for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * sw];
                         for (int ox = hi; ox < wo; ox++) dst[ox] = T.Zero;
                     }
@@ -106,17 +109,97 @@ public static class Convolution
                         int iy = oy * g.StrideHeight - g.PadHeight + ky;
                         if ((uint)iy >= (uint)g.Height) continue;
                         T* dst = image + ((nint)c * g.Height + iy) * g.Width - g.PadWidth + kx;
-                        if (sw == 1)
-                        {
-                            var run = new Span<T>(dst + lo, hi - lo);
-                            TensorPrimitives.Add(run, new ReadOnlySpan<T>(src + lo, hi - lo), run);
-                        }
+                        if (sw == 1) AddRun(src + lo, dst + lo, hi - lo);
                         else
                         {
                             for (int ox = lo; ox < hi; ox++) dst[ox * sw] += src[ox];
                         }
                     }
                 }
+    }
+
+    /// <summary>Elements of an image with its padding made explicit: [C, H + 2·ph, W + 2·pw].</summary>
+    private static int PaddedSize(in WindowGeometry g) => g.Channels * (g.Height + 2 * g.PadHeight) * (g.Width + 2 * g.PadWidth);
+
+    /// <summary>padded = image with zeros around it, so that every window reads inside the buffer.</summary>
+    private static unsafe void Pad<T>(T* image, in WindowGeometry g, T* padded) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int hp = g.Height + 2 * g.PadHeight, wp = g.Width + 2 * g.PadWidth;
+        new Span<T>(padded, PaddedSize(g)).Clear();
+        for (int c = 0; c < g.Channels; c++)
+            for (int y = 0; y < g.Height; y++)
+                CopyRun(image + ((nint)c * g.Height + y) * g.Width, padded + ((nint)c * hp + y + g.PadHeight) * wp + g.PadWidth, g.Width);
+    }
+
+    /// <summary>
+    /// Im2Col from a padded image, for unit horizontal stride: each (c, ky, kx, oy) is one run of Ho·Wo's row, copied
+    /// with no bounds to test (the padding is in the buffer). The same values as Im2Col.
+    /// </summary>
+    private static unsafe void Im2ColPadded<T>(T* padded, in WindowGeometry g, T* col) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int hp = g.Height + 2 * g.PadHeight, wp = g.Width + 2 * g.PadWidth, ho = g.OutHeight, wo = g.OutWidth;
+        nint rowStep = (nint)g.StrideHeight * wp;
+        T* dst = col;
+        for (int c = 0; c < g.Channels; c++)
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                {
+                    T* src = padded + ((nint)c * hp + ky) * wp + kx;
+                    for (int oy = 0; oy < ho; oy++, dst += wo, src += rowStep) CopyRun(src, dst, wo);
+                }
+    }
+
+    /// <summary>
+    /// The adjoint of Im2ColPadded into a zeroed padded buffer; each image element receives the same additions in the same
+    /// order as Col2ImAdd gives it (the padding's are discarded by <see cref="Unpad"/>).
+    /// </summary>
+    private static unsafe void Col2ImPadded<T>(T* col, in WindowGeometry g, T* padded) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int hp = g.Height + 2 * g.PadHeight, wp = g.Width + 2 * g.PadWidth, ho = g.OutHeight, wo = g.OutWidth;
+        nint rowStep = (nint)g.StrideHeight * wp;
+        new Span<T>(padded, PaddedSize(g)).Clear();
+        T* src = col;
+        for (int c = 0; c < g.Channels; c++)
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                {
+                    T* dst = padded + ((nint)c * hp + ky) * wp + kx;
+                    for (int oy = 0; oy < ho; oy++, src += wo, dst += rowStep) AddRun(src, dst, wo);
+                }
+    }
+
+    /// <summary>image = the inside of padded.</summary>
+    private static unsafe void Unpad<T>(T* padded, in WindowGeometry g, T* image) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int hp = g.Height + 2 * g.PadHeight, wp = g.Width + 2 * g.PadWidth;
+        for (int c = 0; c < g.Channels; c++)
+            for (int y = 0; y < g.Height; y++)
+                CopyRun(padded + ((nint)c * hp + y + g.PadHeight) * wp + g.PadWidth, image + ((nint)c * g.Height + y) * g.Width, g.Width);
+    }
+
+    // The runs are short (an output row: 14 or 28 elements in the cnn), too short for Span.CopyTo's or
+    // TensorPrimitives' set-up to pay; whole vectors, then (copy) one last vector overlapping the one before.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRun<T>(T* src, T* dst, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        if (count < w)
+        {
+            for (int i = 0; i < count; i++) dst[i] = src[i];
+            return;
+        }
+        int j = 0;
+        for (; j + w <= count; j += w) Vector.Store(Vector.Load(src + j), dst + j);
+        if (j < count) Vector.Store(Vector.Load(src + count - w), dst + count - w);
+    }
+
+    /// <summary>dst[i] += src[i]: whole vectors, then one element at a time (each element is added exactly once).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddRun<T>(T* src, T* dst, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count, j = 0;
+        for (; j + w <= count; j += w) Vector.Store(Vector.Load(dst + j) + Vector.Load(src + j), dst + j);
+        for (; j < count; j++) dst[j] += src[j];
     }
 
     /// <summary>
@@ -219,8 +302,8 @@ public static class Convolution
         {
             // out[n] [O, P] = W [O, K] · col [K, P] (+ b[o] on every row)
             int k = _g.PatchSize, p = _g.OutPixels, o = _outChannels;
-            T* col = Scratch<T>.Get(k * p);
-            Im2Col(_input + (nint)n * _g.ImageSize, _g, col);
+            T* col = Scratch<T>.Get(k * p + PaddedSize(_g)), padded = col + (nint)k * p;
+            Patches(_input + (nint)n * _g.ImageSize, padded, col);
             T* outN = _output + (nint)n * o * p;
             if (_bias != null)
                 for (int r = 0; r < o; r++) new Span<T>(outN + (nint)r * p, p).Fill(_bias[r]);
@@ -233,13 +316,13 @@ public static class Convolution
             int k = _g.PatchSize, p = _g.OutPixels, o = _outChannels, chunks = Chunks(_batch);
             int first = (int)((long)_batch * chunk / chunks), last = (int)((long)_batch * (chunk + 1) / chunks);
             T* dw = _scratch + (nint)chunk * o * (k + 1), db = dw + (nint)o * k;
-            T* col = Scratch<T>.Get(2 * k * p), colGrad = col + (nint)k * p;
+            T* col = Scratch<T>.Get(2 * k * p + PaddedSize(_g)), colGrad = col + (nint)k * p, padded = colGrad + (nint)k * p;
             var dwSpan = new Span<T>(dw, o * k);
             for (int n = first; n < last; n++)
             {
                 // in the forward pass this was: out[n] = W · col[n] + b
                 T* dOut = _outputGrad + (nint)n * o * p;
-                Im2Col(_input + (nint)n * _g.ImageSize, _g, col);
+                Patches(_input + (nint)n * _g.ImageSize, padded, col);
                 Gemm.Multiply(new ReadOnlySpan<T>(dOut, o * p), false, new ReadOnlySpan<T>(col, k * p), true, dwSpan, o, k, p, accumulate: n > first);
                 for (int r = 0; r < o; r++)
                 {
@@ -250,8 +333,32 @@ public static class Convolution
                 Gemm.Multiply(new ReadOnlySpan<T>(_weight, o * k), true, new ReadOnlySpan<T>(dOut, o * p), false,
                     new Span<T>(colGrad, k * p), k, p, o, accumulate: false);
                 T* dx = _inputGrad + (nint)n * _g.ImageSize;
-                new Span<T>(dx, _g.ImageSize).Clear();
-                Col2ImAdd(colGrad, _g, dx);
+                if (UsePadded)
+                {
+                    Col2ImPadded(colGrad, _g, padded);
+                    Unpad(padded, _g, dx);
+                }
+                else
+                {
+                    new Span<T>(dx, _g.ImageSize).Clear();
+                    Col2ImAdd(colGrad, _g, dx);
+                }
+            }
+        }
+
+        // With unit horizontal stride, padding the image once makes every run a plain copy.
+        private bool UsePadded => _g.StrideWidth == 1;
+
+        private void Patches(T* image, T* padded, T* col)
+        {
+            if (UsePadded)
+            {
+                Pad(image, _g, padded);
+                Im2ColPadded(padded, _g, col);
+            }
+            else
+            {
+                Im2Col(image, _g, col);
             }
         }
     }
