@@ -45,7 +45,10 @@ static class TrainingBench
             $"allocated_bytes {allocated} gen0 {GC.CollectionCount(0)}");
     }
 
-    /// <summary>Milliseconds per batch of 128 in each layer's forward and backward, and in the loss and the optimiser.</summary>
+    /// <summary>
+    /// Milliseconds per batch of 128 in each layer's forward and backward, and in the loss and the optimiser: the
+    /// fastest of the measured steps (a shared machine slows some steps down, never speeds one up).
+    /// </summary>
     public static void Profile(string arch, int threads, int steps)
     {
         WorkerPool.MaxThreads = threads;
@@ -63,7 +66,9 @@ static class TrainingBench
         var fwdBytes = new long[layers];
         var bwdBytes = new long[layers];
         long lossBytes = 0, stepBytes = 0, zeroBytes = 0;
-        double lossTime = 0, stepTime = 0;
+        double lossTime = double.MaxValue, stepTime = double.MaxValue;
+        Array.Fill(fwd, double.MaxValue);
+        Array.Fill(bwd, double.MaxValue);
         var sw = new Stopwatch();
         for (int s = -5; s < steps; s++)
         {
@@ -77,14 +82,14 @@ static class TrainingBench
                 b0 = GC.GetAllocatedBytesForCurrentThread();
                 sw.Restart();
                 h = model.Layers[i].Forward(h);
-                if (count) fwd[i] += sw.Elapsed.TotalMilliseconds;
+                if (count) fwd[i] = Math.Min(fwd[i], sw.Elapsed.TotalMilliseconds);
                 if (count) fwdBytes[i] += GC.GetAllocatedBytesForCurrentThread() - b0;
             }
             b0 = GC.GetAllocatedBytesForCurrentThread();
             sw.Restart();
             loss.Forward(h, y);
             var g = loss.Backward();
-            if (count) lossTime += sw.Elapsed.TotalMilliseconds;
+            if (count) lossTime = Math.Min(lossTime, sw.Elapsed.TotalMilliseconds);
             if (count) lossBytes += GC.GetAllocatedBytesForCurrentThread() - b0;
             for (int i = layers - 1; i >= 0; i--)
             {
@@ -92,23 +97,23 @@ static class TrainingBench
                 sw.Restart();
                 if (i == 0 || i == 1 && model.Layers[0].Parameters.Count == 0) model.Layers[i].BackwardParameters(g);
                 else g = model.Layers[i].Backward(g);
-                if (count) bwd[i] += sw.Elapsed.TotalMilliseconds;
+                if (count) bwd[i] = Math.Min(bwd[i], sw.Elapsed.TotalMilliseconds);
                 if (count) bwdBytes[i] += GC.GetAllocatedBytesForCurrentThread() - b0;
                 if (i == 1 && model.Layers[0].Parameters.Count == 0) break;
             }
             b0 = GC.GetAllocatedBytesForCurrentThread();
             sw.Restart();
             optimizer.Step();
-            if (count) stepTime += sw.Elapsed.TotalMilliseconds;
+            if (count) stepTime = Math.Min(stepTime, sw.Elapsed.TotalMilliseconds);
             if (count) stepBytes += GC.GetAllocatedBytesForCurrentThread() - b0;
         }
-        double total = (lossTime + stepTime) / steps;
-        Console.WriteLine($"{arch}, batch 128, threads {WorkerPool.MaxThreads}, ms per step (mean of {steps}):");
+        double total = lossTime + stepTime;
+        Console.WriteLine($"{arch}, batch 128, threads {WorkerPool.MaxThreads}, fastest ms of {steps} steps per layer (the machine may be shared), bytes allocated per step:");
         for (int i = 0; i < layers; i++)
         {
-            Console.WriteLine($"  {i,2} {model.Layers[i].Type,-10} forward {fwd[i] / steps,8:F3}  backward {bwd[i] / steps,8:F3}   bytes allocated on this thread: {fwdBytes[i] / steps} / {bwdBytes[i] / steps}");
-            total += (fwd[i] + bwd[i]) / steps;
+            Console.WriteLine($"  {i,2} {model.Layers[i].Type,-10} forward {fwd[i],8:F3}  backward {bwd[i],8:F3}   bytes allocated on this thread: {fwdBytes[i] / steps} / {bwdBytes[i] / steps}");
+            total += (bwd[i] == double.MaxValue ? 0 : bwd[i]) + fwd[i];
         }
-        Console.WriteLine($"  loss {lossTime / steps:F3}  optimiser {stepTime / steps:F3}  total {total:F3}   bytes: zero_grad {zeroBytes / steps} loss {lossBytes / steps} step {stepBytes / steps}");
+        Console.WriteLine($"  loss {lossTime:F3}  optimiser {stepTime:F3}  total {total:F3}   bytes: zero_grad {zeroBytes / steps} loss {lossBytes / steps} step {stepBytes / steps}");
     }
 }
