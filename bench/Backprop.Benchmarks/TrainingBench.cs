@@ -111,7 +111,7 @@ static class TrainingBench
         Console.WriteLine($"{arch}, batch 128, threads {WorkerPool.MaxThreads}, fastest ms of {steps} steps per layer (the machine may be shared), bytes allocated per step:");
         for (int i = 0; i < layers; i++)
         {
-            Console.WriteLine($"  {i,2} {model.Layers[i].Type,-10} forward {fwd[i],8:F3}  backward {bwd[i],8:F3}   bytes allocated on this thread: {fwdBytes[i] / steps} / {bwdBytes[i] / steps}");
+            Console.WriteLine($"  {i,2} {model.Layers[i].Type,-10} forward {fwd[i],8:F3}  backward {(bwd[i] == double.MaxValue ? "-" : bwd[i].ToString("F3")),8}   bytes allocated on this thread: {fwdBytes[i] / steps} / {bwdBytes[i] / steps}");
             total += (bwd[i] == double.MaxValue ? 0 : bwd[i]) + fwd[i];
         }
         Console.WriteLine($"  loss {lossTime:F3}  optimiser {stepTime:F3}  total {total:F3}   bytes: zero_grad {zeroBytes / steps} loss {lossBytes / steps} step {stepBytes / steps}");
