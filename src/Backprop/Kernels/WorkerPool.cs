@@ -68,6 +68,12 @@ public static class WorkerPool
     /// </summary>
     internal static void Run(IParallelJob job, int count)
     {
+        if (count == 1)
+        {
+            // Nothing to share: the one index may use the pool itself (a batch of one example: its GEMMs go parallel).
+            job.Execute(0);
+            return;
+        }
         int threads = Math.Min(MaxThreads, count);
         if (threads <= 1 || _inJob || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
