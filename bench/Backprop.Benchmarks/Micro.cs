@@ -8,11 +8,10 @@ using BenchmarkDotNet.Attributes;
 
 // BenchmarkDotNet micro-benchmarks of the kernels a training step spends its time in. Run them with
 //   dotnet run -c Release -- bdn --filter '*'            (or '*Gemm*', '*Convolution*', '*TrainingStep*')
-// In-process and short (3 warm-up, 10 measured iterations) so that the whole suite takes minutes; the machine may be
-// shared, so compare figures taken in the same run.
+// One in-process job, short (3 warm-up, 10 measured iterations; Program.cs sets it up) so that the whole suite takes
+// minutes, with the memory diagnoser; the machine may be shared, so compare figures taken in the same run.
 
 /// <summary>Square SGEMM C = A·B.</summary>
-[InProcess, MemoryDiagnoser, SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class GemmBenchmarks
 {
     private float[] _a = [], _b = [], _c = [];
@@ -34,7 +33,6 @@ public class GemmBenchmarks
 }
 
 /// <summary>The cnn's two convolutions on a batch of 128, forward and backward (with and without dL/d(input)).</summary>
-[InProcess, MemoryDiagnoser, SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class ConvolutionBenchmarks
 {
     private const int Batch = 128;
@@ -74,7 +72,6 @@ public class ConvolutionBenchmarks
 }
 
 /// <summary>One training step (zero grad, forward, cross-entropy, backward, SGD momentum) of a built-in architecture on a batch of 128.</summary>
-[InProcess, MemoryDiagnoser, SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class TrainingStepBenchmarks
 {
     private Sequential<float> _model = null!;

@@ -1,3 +1,5 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
@@ -79,7 +81,11 @@ switch (mode)
         Bench.ConvParts();
         break;
     case "bdn":
-        BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(TrainingBench).Assembly).Run(args[1..]);
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(TrainingBench).Assembly).Run(args[1..],
+            BenchmarkDotNet.Configs.DefaultConfig.Instance
+                .AddJob(BenchmarkDotNet.Jobs.Job.Default.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
+                    .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10))
+                .AddDiagnoser(BenchmarkDotNet.Diagnosers.MemoryDiagnoser.Default));
         break;
     case "epoch":
         TrainingBench.Epoch(args.Length > 1 ? args[1] : "mlp", Arg(args, "--threads", Environment.ProcessorCount), Arg(args, "--limit", int.MaxValue));
