@@ -1,3 +1,5 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
@@ -6,7 +8,11 @@ using Backprop.Kernels;
 
 // GEMM throughput, in GFLOP/s (2·m·n·k per product). Usage:
 //   dotnet run -c Release -- gflops [threads]      square SGEMM and DGEMM at 256..2048, all transpositions at 1024
+//   dotnet run -c Release -- sgemm [threads]       square SGEMM only, n = 256..2048 (bench/run.sh)
 //   dotnet run -c Release -- small [threads]       the engine's small shapes: new code against the simple loops
+//   dotnet run -c Release -- epoch mlp|cnn [--threads 2] [--limit N]   one timed Fashion-MNIST training epoch (bench/run.sh)
+//   dotnet run -c Release -- profile mlp|cnn [--threads 2] [--steps 20]  ms and bytes per layer for a batch of 128
+//   dotnet run -c Release -- bdn [BenchmarkDotNet args]  the BenchmarkDotNet suite (Micro.cs)
 //   dotnet run -c Release -- tune KC MC NC [n]     blocking sweep for float and double (internal knobs)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.Length > 0 ? args[0] : "gflops";
@@ -28,6 +34,15 @@ switch (mode)
             Console.WriteLine($"SGEMM n=1024 {name} {Bench.Square<float>(1024, ta, tb),7:F1} GFLOP/s");
             Console.WriteLine($"DGEMM n=1024 {name} {Bench.Square<double>(1024, ta, tb),7:F1} GFLOP/s");
         }
+        break;
+    }
+    case "sgemm":
+    {
+        // bench/run.sh's GEMM line: square SGEMM A·B, fastest of ~10 ms samples, as openblas_gemm.py --sgemm times numpy.
+        if (args.Length > 1) Gemm.MaxThreads = int.Parse(args[1]);
+        Console.WriteLine($"threads {Gemm.MaxThreads}");
+        foreach (int n in new[] { 256, 512, 1024, 2048 })
+            Console.WriteLine($"SGEMM n={n,4} NN {Bench.Square<float>(n, false, false),7:F1} GFLOP/s");
         break;
     }
     case "small":
@@ -62,9 +77,31 @@ switch (mode)
     case "sweep":
         Bench.Sweep(args.Length > 1 ? int.Parse(args[1]) : 1024, args.Length > 2 ? int.Parse(args[2]) : 3);
         break;
+    case "convparts":
+        Bench.ConvParts();
+        break;
+    case "bdn":
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(TrainingBench).Assembly).Run(args[1..],
+            BenchmarkDotNet.Configs.DefaultConfig.Instance
+                .AddJob(BenchmarkDotNet.Jobs.Job.Default.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
+                    .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10))
+                .AddDiagnoser(BenchmarkDotNet.Diagnosers.MemoryDiagnoser.Default));
+        break;
+    case "epoch":
+        TrainingBench.Epoch(args.Length > 1 ? args[1] : "mlp", Arg(args, "--threads", Environment.ProcessorCount), Arg(args, "--limit", int.MaxValue));
+        break;
+    case "profile":
+        TrainingBench.Profile(args.Length > 1 ? args[1] : "cnn", Arg(args, "--threads", Environment.ProcessorCount), Arg(args, "--steps", 20));
+        break;
     default:
         Console.WriteLine("modes: gflops [threads] | small [threads] | tune KC MC NC [n]");
         break;
+}
+
+static int Arg(string[] args, string name, int fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
 }
 
 static class Bench
@@ -224,6 +261,30 @@ static class Bench
             long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / 100;
             Console.WriteLine($"m={m} n={n} k={k} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')}: {perCall} bytes per call on the calling thread");
         }
+    }
+
+    /// <summary>The pieces of the cnn's second convolution for one example, single thread, fastest samples (µs).</summary>
+    public static void ConvParts()
+    {
+        Gemm.MaxThreads = 1;
+        var g = new WindowGeometry(16, 14, 14, 5, 5, 1, 1, 2, 2);
+        int k = g.PatchSize, p = g.OutPixels, o = 32;
+        float[] image = Random<float>(g.ImageSize, 1), col = new float[k * p], w = Random<float>(o * k, 2), outp = new float[o * p],
+            dOut = Random<float>(o * p, 3), dw = new float[o * k], dx = new float[g.ImageSize];
+        Console.WriteLine($"im2col       {Time(() => Convolution.Im2Col<float>(image, g, col), 0.5) * 1e6,8:F2} us");
+        Console.WriteLine($"col2im       {Time(() => Convolution.Col2ImAdd<float>(col, g, dx), 0.5) * 1e6,8:F2} us");
+        Console.WriteLine($"fwd GEMM     {Time(() => Gemm.Multiply<float>(w, false, col, false, outp, o, p, k, true), 0.5) * 1e6,8:F2} us");
+        Console.WriteLine($"dW GEMM NT   {Time(() => Gemm.Multiply<float>(dOut, false, col, true, dw, o, k, p, true), 0.5) * 1e6,8:F2} us");
+        Console.WriteLine($"dCol GEMM TN {Time(() => Gemm.Multiply<float>(w, true, dOut, false, col, k, p, o, false), 0.5) * 1e6,8:F2} us");
+        var input = Random<float>(128 * g.ImageSize, 4);
+        var output = new float[128 * o * p];
+        var outGrad = Random<float>(128 * o * p, 5);
+        var scratch = new float[Convolution.BackwardScratchSize(128, g, o)];
+        var inGrad = new float[input.Length];
+        var bias = new float[o];
+        Console.WriteLine($"Forward x128       {Time(() => Convolution.Forward<float>(input, 128, g, w, bias, o, output), 1) * 1e3,8:F3} ms");
+        Console.WriteLine($"Backward x128      {Time(() => Convolution.Backward<float>(input, 128, g, w, o, outGrad, dw, bias, inGrad, scratch), 1) * 1e3,8:F3} ms");
+        Console.WriteLine($"Backward no dX     {Time(() => Convolution.Backward<float>(input, 128, g, w, o, outGrad, dw, bias, default, scratch), 1) * 1e3,8:F3} ms");
     }
 
     /// <summary>Cost of the transposing pack against the whole product, for the linear layer's A·Bᵀ.</summary>

@@ -15,21 +15,19 @@ namespace Backprop.Kernels;
 /// float and double run a cache-blocked kernel on packed panels with register-blocked fused multiply-adds (512-, 256-
 /// or 128-bit vectors, whichever the machine accelerates), with unpacked variants where packing does not pay (few
 /// rows, narrow B) and plain loops for the tiniest products; large products are split over up to
-/// <see cref="MaxThreads"/> threads by blocks of rows or columns of C, never along k. Other element types use simple
+/// <see cref="MaxThreads"/> threads (the <see cref="WorkerPool"/>'s) by blocks of rows or columns of C, never along k. Other element types use simple
 /// loops. See GemmCore for the details and bench/Backprop.Benchmarks for the measurements.
 /// </remarks>
 public static class Gemm
 {
-    private static int _maxThreads = Environment.ProcessorCount;
-
     /// <summary>
-    /// Most threads one product may use (default: <see cref="Environment.ProcessorCount"/>; values below 1 mean 1).
-    /// It changes speed only: results are bit-identical for any value.
+    /// Most threads one product may use: the same setting as <see cref="WorkerPool.MaxThreads"/>, which every
+    /// kernel obeys. It changes speed only: results are bit-identical for any value.
     /// </summary>
     public static int MaxThreads
     {
-        get => _maxThreads;
-        set => _maxThreads = Math.Max(1, value);
+        get => WorkerPool.MaxThreads;
+        set => WorkerPool.MaxThreads = value;
     }
 
     public static unsafe void Multiply<T>(

@@ -67,8 +67,7 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         }
 
         long work = (long)m * n * k;
-        int threads = Math.Max(1, Gemm.MaxThreads);
-        if (work < ParallelMinWork) threads = 1;
+        int threads = WorkerPool.InJob || work < ParallelMinWork ? 1 : WorkerPool.MaxThreads;
 
         // Few rows: no packing at all. A·Bᵀ as dot products of contiguous rows; A·B or Aᵀ·B straight from B's rows.
         Strategy strategy = transB && !transA && (m <= DotMaxRows || n <= NR && k >= 4 * TOps.Lanes) ? Strategy.Dot
@@ -108,18 +107,44 @@ internal static unsafe class GemmCore<T, TVec, TOps, TMr>
         }
     }
 
-    /// <summary>Parts of whole tiles, one per thread at most; kept apart from Run so that small calls allocate no closure.</summary>
+    /// <summary>Parts of whole tiles, one per thread at most, on the worker pool (allocation-free: one job object per calling thread).</summary>
     private static void Parallel(Strategy strategy, T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
         int threads, bool splitRows, int tiles, int step)
     {
-        int parts = Math.Min(threads, tiles);
-        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
-        System.Threading.Tasks.Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        var job = _job ??= new PartsJob();
+        job.Set(strategy, a, transA, b, transB, c, m, n, k, accumulate, splitRows, tiles, step, Math.Min(threads, tiles));
+        WorkerPool.Run(job, job.Parts);
+        job.Clear();
+    }
+
+    [ThreadStatic] private static PartsJob? _job;
+
+    /// <summary>The arguments of one parallel product; part t computes tiles [tiles·t/parts, tiles·(t+1)/parts).</summary>
+    private sealed class PartsJob : IParallelJob
+    {
+        private Strategy _strategy;
+        private T* _a, _b, _c;
+        private bool _transA, _transB, _accumulate, _splitRows;
+        private int _m, _n, _k, _tiles, _step;
+
+        public int Parts { get; private set; }
+
+        public void Set(Strategy strategy, T* a, bool transA, T* b, bool transB, T* c, int m, int n, int k, bool accumulate,
+            bool splitRows, int tiles, int step, int parts)
         {
-            int lo = (int)((long)tiles * t / parts) * step, hi = Math.Min((int)((long)tiles * (t + 1) / parts) * step, splitRows ? m : n);
-            if (splitRows) Part(strategy, (T*)pa, transA, (T*)pb, transB, (T*)pc, m, n, k, accumulate, lo, hi, 0, n);
-            else Part(strategy, (T*)pa, transA, (T*)pb, transB, (T*)pc, m, n, k, accumulate, 0, m, lo, hi);
-        });
+            _a = a; _b = b; _c = c;
+            (_strategy, _transA, _transB, _m, _n, _k, _accumulate) = (strategy, transA, transB, m, n, k, accumulate);
+            (_splitRows, _tiles, _step, Parts) = (splitRows, tiles, step, parts);
+        }
+
+        public void Clear() { _a = null; _b = null; _c = null; }
+
+        public void Execute(int t)
+        {
+            int lo = (int)((long)_tiles * t / Parts) * _step, hi = Math.Min((int)((long)_tiles * (t + 1) / Parts) * _step, _splitRows ? _m : _n);
+            if (_splitRows) Part(_strategy, _a, _transA, _b, _transB, _c, _m, _n, _k, _accumulate, lo, hi, 0, _n);
+            else Part(_strategy, _a, _transA, _b, _transB, _c, _m, _n, _k, _accumulate, 0, _m, lo, hi);
+        }
     }
 
     /// <summary>

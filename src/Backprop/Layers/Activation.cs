@@ -1,4 +1,5 @@
 using System.Numerics;
+using Backprop.Kernels;
 using Backprop.Tensors;
 
 namespace Backprop.Layers;
@@ -6,25 +7,56 @@ namespace Backprop.Layers;
 /// <summary>
 /// An element-wise function y = f(x). Subclasses write f and its derivative on spans; this base class owns the
 /// buffers and the cache (the input x and output y, both kept because some derivatives are cheaper from y).
+/// Large tensors are cut into fixed pieces run on the <see cref="WorkerPool"/>: element by element, so the result is
+/// the same whoever computes which piece.
 /// </summary>
-public abstract class Activation<T>(int[] shape) : Layer<T>(shape, shape) where T : unmanaged, IFloatingPointIeee754<T>
+public abstract class Activation<T>(int[] shape) : Layer<T>(shape, shape), IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T>? _input, _output, _inputGrad;
+    private Tensor<T>? _input, _output, _inputGrad, _outputGrad;
+    private bool _backward;
+
+    // Below this many elements one thread does it all; above, pieces of about this size.
+    private const int PieceSize = 1 << 15;
 
     public sealed override Tensor<T> Forward(Tensor<T> input)
     {
         _input = input;
         var output = Tensor.Reuse(ref _output, input.Shape);
-        Forward(input.Span, output.Span);
+        _backward = false;
+        Run(input.Length);
         return output;
     }
 
     public sealed override Tensor<T> Backward(Tensor<T> outputGrad)
     {
         if (_input is null || _output is null) throw new InvalidOperationException($"{Type}: Backward called before Forward");
-        var inputGrad = Tensor.Reuse(ref _inputGrad, outputGrad.Shape);
-        Backward(_input.Span, _output.Span, outputGrad.Span, inputGrad.Span);
-        return inputGrad;
+        _inputGrad = Tensor.Reuse(ref _inputGrad, outputGrad.Shape);
+        _outputGrad = outputGrad;
+        _backward = true;
+        Run(outputGrad.Length);
+        _outputGrad = null;
+        return _inputGrad;
+    }
+
+    private void Run(int length)
+    {
+        int pieces = (length + PieceSize - 1) / PieceSize;
+        if (pieces <= 1) Execute(0, length);
+        else WorkerPool.Run(this, pieces);
+    }
+
+    void IParallelJob.Execute(int piece)
+    {
+        int length = _input!.Length, start = piece * PieceSize;
+        Execute(start, Math.Min(PieceSize, length - start));
+    }
+
+    private void Execute(int start, int count)
+    {
+        if (_backward)
+            Backward(_input!.Span.Slice(start, count), _output!.Span.Slice(start, count), _outputGrad!.Span.Slice(start, count), _inputGrad!.Span.Slice(start, count));
+        else
+            Forward(_input!.Span.Slice(start, count), _output!.Span.Slice(start, count));
     }
 
     /// <summary>y = f(x), element by element.</summary>

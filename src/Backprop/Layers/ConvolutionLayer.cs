@@ -14,8 +14,7 @@ public abstract class ConvolutionLayer<T> : Layer<T> where T : unmanaged, IFloat
 {
     private readonly WindowGeometry _g;
     private Tensor<T>? _input, _output, _inputGrad;
-    // Allocated on first use, sized in long: a model is checked against the machine before its buffers exist.
-    private T[]? _col, _colGrad;
+    private T[] _scratch = [];
 
     protected ConvolutionLayer(int[] inputShape, int[] outputShape, WindowGeometry geometry, int outChannels, int[] kernelShape, bool bias)
         : base(inputShape, outputShape)
@@ -37,8 +36,8 @@ public abstract class ConvolutionLayer<T> : Layer<T> where T : unmanaged, IFloat
     {
         // input [N, C, ...in] -> output [N, O, ...out]
         _input = input;
-        var output = Tensor.Reuse(ref _output, Tensor.Batched(input.Shape[0], OutputShape));
-        Convolution.Forward<T>(input.Span, input.Shape[0], _g, Weight.Value.Span, Bias is null ? default : Bias.Value.Span, OutChannels, output.Span, _col ??= new T[(long)_g.PatchSize * _g.OutPixels]);
+        var output = Tensor.Reuse(ref _output, input.Shape[0], OutputShape);
+        Convolution.Forward<T>(input.Span, input.Shape[0], _g, Weight.Value.Span, Bias is null ? default : Bias.Value.Span, OutChannels, output.Span);
         return output;
     }
 
@@ -47,8 +46,22 @@ public abstract class ConvolutionLayer<T> : Layer<T> where T : unmanaged, IFloat
         // outputGrad [N, O, ...out] -> inputGrad [N, C, ...in]
         var input = _input ?? throw new InvalidOperationException($"{Type}: Backward called before Forward");
         var inputGrad = Tensor.Reuse(ref _inputGrad, input.Shape);
-        Convolution.Backward<T>(input.Span, input.Shape[0], _g, Weight.Value.Span, OutChannels, outputGrad.Span, Weight.Grad.Span,
-            Bias is null ? default : Bias.Grad.Span, inputGrad.Span, _col ??= new T[(long)_g.PatchSize * _g.OutPixels], _colGrad ??= new T[_col.Length]);
+        Backward(input, outputGrad, inputGrad.Span);
         return inputGrad;
+    }
+
+    /// <summary>dW and db only: the col2im half of the backward pass is skipped.</summary>
+    public sealed override void BackwardParameters(Tensor<T> outputGrad)
+    {
+        var input = _input ?? throw new InvalidOperationException($"{Type}: Backward called before Forward");
+        Backward(input, outputGrad, default);
+    }
+
+    private void Backward(Tensor<T> input, Tensor<T> outputGrad, Span<T> inputGrad)
+    {
+        int batch = input.Shape[0], size = Convolution.BackwardScratchSize(batch, _g, OutChannels);
+        if (_scratch.Length < size) _scratch = new T[size];
+        Convolution.Backward<T>(input.Span, batch, _g, Weight.Value.Span, OutChannels, outputGrad.Span, Weight.Grad.Span,
+            Bias is null ? default : Bias.Grad.Span, inputGrad, _scratch);
     }
 }

@@ -10,17 +10,16 @@ public sealed class Flatten<T>(int[] inputShape) : Layer<T>(inputShape, [Tensor.
 
     public override string Type => "flatten";
 
-    public override Tensor<T> Forward(Tensor<T> input) =>
-        View(ref _outputView, input, Tensor.Batched(input.Shape[0], OutputShape));
+    public override Tensor<T> Forward(Tensor<T> input) => View(ref _outputView, input, OutputShape);
 
-    public override Tensor<T> Backward(Tensor<T> outputGrad) =>
-        View(ref _inputGradView, outputGrad, Tensor.Batched(outputGrad.Shape[0], InputShape));
+    public override Tensor<T> Backward(Tensor<T> outputGrad) => View(ref _inputGradView, outputGrad, InputShape);
 
-    // Reuses the view object while the underlying buffer is the same, so steady-state steps allocate nothing.
-    private static Tensor<T> View(ref Tensor<T>? view, Tensor<T> source, int[] shape)
+    // Reuses the view object while the underlying buffer and the batch size are the same, so steady-state steps allocate nothing.
+    private static Tensor<T> View(ref Tensor<T>? view, Tensor<T> source, int[] exampleShape)
     {
-        if (view is null || !ReferenceEquals(view.Data, source.Data) || !view.HasShape(shape))
-            view = new Tensor<T>(source.Data, shape);
+        int batch = source.Shape[0];
+        if (view is null || !ReferenceEquals(view.Data, source.Data) || view.Shape[0] != batch || !view.Shape.AsSpan(1).SequenceEqual(exampleShape))
+            view = new Tensor<T>(source.Data, Tensor.Batched(batch, exampleShape));
         return view;
     }
 }

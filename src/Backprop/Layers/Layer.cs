@@ -37,9 +37,17 @@ public abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public abstract Tensor<T> Backward(Tensor<T> outputGrad);
 
+    /// <summary>
+    /// <see cref="Backward"/> without dL/d(input): adds the same dL/d(parameter) into the gradients. A network being
+    /// trained calls it on its first layer with parameters, whose input gradient nobody reads (PyTorch skips it
+    /// likewise); layers for which that gradient is real work override it.
+    /// </summary>
+    public virtual void BackwardParameters(Tensor<T> outputGrad) => Backward(outputGrad);
+
     public void ZeroGrad()
     {
-        foreach (var p in Parameters) p.Grad.Clear();
+        var parameters = Parameters;
+        for (int i = 0; i < parameters.Count; i++) parameters[i].Grad.Clear();
     }
 
     /// <summary>Reads like the layer's entry in a model file, without values.</summary>

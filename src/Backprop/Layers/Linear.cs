@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Backprop.Kernels;
 using Backprop.Tensors;
 
@@ -34,22 +35,26 @@ public sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         _input = input;
         int n = input.Shape[0];
         var output = Tensor.Reuse(ref _output, [n, OutFeatures]);
-        Gemm.Multiply<T>(input.Span, false, Weight.Value.Span, true, output.Span, n, OutFeatures, InFeatures, accumulate: false);
+        // The bias goes in first and the product is added to it: no separate pass over the output.
         if (Bias is not null)
-        {
-            ReadOnlySpan<T> b = Bias.Value.Span;
-            for (int i = 0; i < n; i++)
-            {
-                Span<T> row = output.Span.Slice(i * OutFeatures, OutFeatures);
-                for (int j = 0; j < OutFeatures; j++) row[j] += b[j];
-            }
-        }
+            for (int i = 0; i < n; i++) Bias.Value.Span.CopyTo(output.Span.Slice(i * OutFeatures, OutFeatures));
+        Gemm.Multiply<T>(input.Span, false, Weight.Value.Span, true, output.Span, n, OutFeatures, InFeatures, accumulate: Bias is not null);
         return output;
     }
 
     public override Tensor<T> Backward(Tensor<T> outputGrad)
     {
         // outputGrad [N, out] -> inputGrad [N, in]; in the forward pass this was: y[n,j] = Σ_i x[n,i]·W[j,i] + b[j]
+        BackwardParameters(outputGrad);
+        int n = outputGrad.Shape[0];
+        var inputGrad = Tensor.Reuse(ref _inputGrad, [n, InFeatures]);
+        Gemm.Multiply<T>(outputGrad.Span, false, Weight.Value.Span, false, inputGrad.Span, n, InFeatures, OutFeatures, accumulate: false);
+        return inputGrad;
+    }
+
+    /// <summary>dW and db only (dL/dx skipped).</summary>
+    public override void BackwardParameters(Tensor<T> outputGrad)
+    {
         var input = _input ?? throw new InvalidOperationException("linear: Backward called before Forward");
         int n = outputGrad.Shape[0];
         Gemm.Multiply<T>(outputGrad.Span, true, input.Span, false, Weight.Grad.Span, OutFeatures, InFeatures, n, accumulate: true);
@@ -57,13 +62,7 @@ public sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         {
             Span<T> db = Bias.Grad.Span;
             for (int i = 0; i < n; i++)
-            {
-                ReadOnlySpan<T> row = outputGrad.Span.Slice(i * OutFeatures, OutFeatures);
-                for (int j = 0; j < OutFeatures; j++) db[j] += row[j];
-            }
+                TensorPrimitives.Add(db, outputGrad.Span.Slice(i * OutFeatures, OutFeatures), db);
         }
-        var inputGrad = Tensor.Reuse(ref _inputGrad, [n, InFeatures]);
-        Gemm.Multiply<T>(outputGrad.Span, false, Weight.Value.Span, false, inputGrad.Span, n, InFeatures, OutFeatures, accumulate: false);
-        return inputGrad;
     }
 }

@@ -14,13 +14,23 @@ public sealed class ReLU<T>(int[] shape, double scale = 1.0) : Activation<T>(sha
 
     public double Scale { get; } = scale;
 
-    protected override void Forward(ReadOnlySpan<T> x, Span<T> y)
-    {
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? _scale * x[i] : T.Zero;
-    }
+    protected override void Forward(ReadOnlySpan<T> x, Span<T> y) => Rectify(x, x, y);
 
-    protected override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
+    protected override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) => Rectify(x, dy, dx);
+
+    /// <summary>result[i] = x[i] &gt; 0 ? scale · v[i] : 0, a vector at a time (NaN x gives 0, as the comparison is false).</summary>
+    private void Rectify(ReadOnlySpan<T> x, ReadOnlySpan<T> v, Span<T> result)
     {
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > T.Zero ? _scale * dy[i] : T.Zero;
+        int i = 0, n = x.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var scale = new Vector<T>(_scale);
+            for (; i + Vector<T>.Count <= n; i += Vector<T>.Count)
+            {
+                var xi = new Vector<T>(x[i..]);
+                Vector.ConditionalSelect(Vector.GreaterThan(xi, Vector<T>.Zero), scale * new Vector<T>(v[i..]), Vector<T>.Zero).CopyTo(result[i..]);
+            }
+        }
+        for (; i < n; i++) result[i] = x[i] > T.Zero ? _scale * v[i] : T.Zero;
     }
 }

@@ -8,20 +8,29 @@ namespace Backprop.Losses;
 /// dℓ/dz_nc = (softmax(z_n)_c − [c = y_n]) / N, with softmax(z_n)_c = e^(z_nc − m_n) / Σ_c' e^(z_nc' − m_n).
 /// The maximum is subtracted before anything is rounded at the size of the logits: log Σ e^z − z_y would round the
 /// log-sum-exp to the logits' magnitude and lose log10(|z| / ℓ) digits when a confident prediction makes ℓ small.
+/// The exponentials e^(z_nc − m_n) and their sums are computed once, in Forward, and kept for Backward.
 /// </summary>
 public sealed class CrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    // Forward's e^(z − m) [N, C] and Σ_c e^(z_c − m) [N], for Backward (which differentiates the last Forward).
+    private T[] _exp = [], _sumExp = [];
+
     public override string Name => "cross_entropy";
     public override TargetKind Target => TargetKind.ClassIndices;
 
     protected override T Value(ReadOnlySpan<T> p, ReadOnlySpan<T> y, int batch, int features)
     {
+        if (_exp.Length != batch * features) _exp = new T[batch * features];
+        if (_sumExp.Length != batch) _sumExp = new T[batch];
         T sum = T.Zero;
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<T> z = p.Slice(n * features, features);
-            T max = Max(z);
-            sum += T.Log(SumExp(z, max)) - (z[int.CreateTruncating(y[n])] - max);
+            Span<T> e = _exp.AsSpan(n * features, features);
+            T max = Max(z), sumExp = T.Zero;
+            for (int c = 0; c < features; c++) sumExp += e[c] = T.Exp(z[c] - max);
+            _sumExp[n] = sumExp;
+            sum += T.Log(sumExp) - (z[int.CreateTruncating(y[n])] - max);
         }
         return sum / C(batch);
     }
@@ -31,11 +40,10 @@ public sealed class CrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloating
         T invN = T.One / C(batch);
         for (int n = 0; n < batch; n++)
         {
-            ReadOnlySpan<T> z = p.Slice(n * features, features);
+            ReadOnlySpan<T> e = _exp.AsSpan(n * features, features);
             Span<T> dz = dp.Slice(n * features, features);
-            T max = Max(z);
-            T scale = invN / SumExp(z, max);
-            for (int c = 0; c < features; c++) dz[c] = T.Exp(z[c] - max) * scale;
+            T scale = invN / _sumExp[n];
+            for (int c = 0; c < features; c++) dz[c] = e[c] * scale;
             dz[int.CreateTruncating(y[n])] -= invN;
         }
     }

@@ -19,7 +19,12 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < layers.Count; i++)
             foreach (var p in layers[i].Parameters) named.Add(($"{i}.{p.Name}", p));
         NamedParameters = named;
+        _firstWithParameters = -1;
+        for (int i = 0; i < layers.Count && _firstWithParameters < 0; i++)
+            if (layers[i].Parameters.Count > 0) _firstWithParameters = i;
     }
+
+    private readonly int _firstWithParameters;
 
     /// <summary>Shape of one example (without the batch dimension).</summary>
     public int[] InputShape { get; }
@@ -69,9 +74,27 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         return g;
     }
 
+    /// <summary>
+    /// Back-propagates dL/dŷ into every parameter's gradient, as <see cref="Backward"/> does, without computing dL/dx:
+    /// training needs no gradient of the data, so the layers below the first one with parameters are skipped and that
+    /// one computes its parameters' gradients only.
+    /// </summary>
+    public void BackwardParameters(Tensor<T> outputGrad)
+    {
+        if (AnomalyDetector is not null)
+        {
+            Backward(outputGrad); // the detector looks at every gradient, so take the full pass
+            return;
+        }
+        if (_firstWithParameters < 0) return;
+        var g = outputGrad;
+        for (int i = Layers.Count - 1; i > _firstWithParameters; i--) g = Layers[i].Backward(g);
+        Layers[_firstWithParameters].BackwardParameters(g);
+    }
+
     public void ZeroGrad()
     {
-        foreach (var layer in Layers) layer.ZeroGrad();
+        for (int i = 0; i < Layers.Count; i++) Layers[i].ZeroGrad();
     }
 
     /// <summary>The same model in another precision (values rounded when going to float32).</summary>

@@ -136,4 +136,12 @@ public static class Tensor
         if (buffer is null || !buffer.HasShape(shape)) buffer = new Tensor<T>(shape.ToArray());
         return buffer;
     }
+
+    /// <summary>As <see cref="Reuse{T}(ref Tensor{T}?, ReadOnlySpan{int})"/> for the shape [batch, ...exampleShape], without building that shape when the buffer fits.</summary>
+    public static Tensor<T> Reuse<T>(ref Tensor<T>? buffer, int batch, ReadOnlySpan<int> exampleShape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (buffer is null || buffer.Rank != exampleShape.Length + 1 || buffer.Shape[0] != batch || !buffer.Shape.AsSpan(1).SequenceEqual(exampleShape))
+            buffer = new Tensor<T>(Batched(batch, exampleShape));
+        return buffer;
+    }
 }

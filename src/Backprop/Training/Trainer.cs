@@ -10,7 +10,8 @@ namespace Backprop.Training;
 
 /// <summary>
 /// Mini-batch training and evaluation of a classifier. One step is: copy a batch, zero the gradients, forward,
-/// loss, backward, optimiser step. Batches come in the order <see cref="Shuffle.Permutation(Span{int}, ulong, int)"/> gives for the epoch,
+/// loss, backward (parameter gradients only: nothing needs the data's), optimiser step. After the first steps a step
+/// allocates nothing. Batches come in the order <see cref="Shuffle.Permutation(Span{int}, ulong, int)"/> gives for the epoch,
 /// a pure function of (seed, epoch), so a resumed run sees the same data in the same order.
 /// </summary>
 public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -73,7 +74,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 throw new BackpropException($"training diverged: the loss is {loss} at epoch {epoch + 1}, examples {start}..{start + count - 1}; lower --lr");
             lossSum += loss * count;
             correct += CountCorrect(output, y);
-            Model.Backward(Loss.Backward());
+            Model.BackwardParameters(Loss.Backward());
             Optimizer.Step();
             // A step can overflow the weights; caught here, the run stops before a checkpoint holds them.
             detector?.CheckParameters(Model, "after the optimizer step");

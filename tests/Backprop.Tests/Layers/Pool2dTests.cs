@@ -115,6 +115,44 @@ public class Pool2dTests
         Assert.Equal([1, 2, 0, 0, 0, 0], overlapping.Backward(new Tensor<double>([1.0, 2], 1, 1, 1, 2)).ToDoubleArray());
     }
 
+    /// <summary>
+    /// float 2×2 stride-2 pooling takes a vector path (8 or 4 windows at a time, overlapping blocks at the row ends, NaN
+    /// blocks left to the scalar loop): on widths up to 40 and values full of ties, ±0 and some NaN it must give the
+    /// same bits and route the gradient to the same element as the rule "first maximum in row-major order, NaN above all".
+    /// </summary>
+    [Fact]
+    public void MaxPool_2x2_float_vector_path_keeps_the_first_maximum_and_signed_zeros()
+    {
+        float[] values = [-0f, 0f, 1f, 2f, -1f, float.NaN];
+        var gen = from h in Gen.Int[2, 6]
+                  from w in Gen.Int[2, 40]
+                  from planes in Gen.Int[1, 3]
+                  from picks in Gen.Int[0, 40].Array[planes * h * w]
+                  select (h, w, planes, x: picks.Select(i => values[Math.Min(i / 8, values.Length - 1)]).ToArray());
+        gen.Sample(t =>
+        {
+            var (h, w, planes, x) = t;
+            int ho = h / 2, wo = w / 2;
+            var pool = new MaxPool2d<float>([planes, h, w], (2, 2), (2, 2));
+            var y = pool.Forward(new Tensor<float>(x, 1, planes, h, w));
+            var upstream = Enumerable.Range(1, planes * ho * wo).Select(i => (float)i).ToArray();
+            var dx = pool.Backward(new Tensor<float>(upstream, 1, planes, ho, wo));
+            var expectedDx = new float[x.Length];
+            for (int p = 0; p < planes; p++)
+                for (int oy = 0; oy < ho; oy++)
+                    for (int ox = 0; ox < wo; ox++)
+                    {
+                        int best = (p * h + 2 * oy) * w + 2 * ox;
+                        foreach (int i in new[] { best + 1, best + w, best + w + 1 })
+                            if (x[i] > x[best] || float.IsNaN(x[i]) && !float.IsNaN(x[best])) best = i;
+                        int o = (p * ho + oy) * wo + ox;
+                        Assert.Equal(BitConverter.SingleToInt32Bits(x[best]), BitConverter.SingleToInt32Bits(y[o]));
+                        expectedDx[best] += upstream[o];
+                    }
+            Assert.Equal(expectedDx, dx.Data);
+        }, iter: 300);
+    }
+
     [Fact]
     public void MaxPool_propagates_NaN()
     {
