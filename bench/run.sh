@@ -4,7 +4,7 @@
 # ours and PyTorch's run by run (A B A B ...) so that both see the same load, then each one's median and the ratio
 # ours / PyTorch; and square SGEMM throughput of ours beside numpy's OpenBLAS.
 #
-#   bash bench/run.sh [ROUNDS=3] [ARCHS="mlp cnn"]        (as root the first time: installs python3-torch if missing)
+#   bash bench/run.sh [ROUNDS=3] [ARCHS="mlp cnn"]   (as root the first time: installs python3-torch and the data if missing)
 #
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine may set, are unset for the PyTorch and numpy commands
 # only, so that OpenBLAS picks its kernel for the CPU (each prints which one it picked).
@@ -14,14 +14,17 @@ rounds=${1:-3}
 archs=${2:-"mlp cnn"}
 threads=2
 
-if ! /usr/bin/python3 -c "import torch, numpy" 2>/dev/null; then
+missing=()
+/usr/bin/python3 -c "import torch, numpy" 2>/dev/null || missing+=(python3-torch python3-numpy libopenblas0-pthread)
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "run.sh: PyTorch is missing; run as root to install it (apt-get install -y python3-torch python3-numpy libopenblas0-pthread)" >&2
+    echo "run.sh: missing ${missing[*]}; run as root to install them (apt-get install -y ${missing[*]})" >&2
     exit 1
   fi
-  echo "installing Debian's python3-torch"
+  echo "installing Debian's ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy libopenblas0-pthread >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -42,18 +45,18 @@ summary=()
 for arch in $archs; do
   declare -a t0=() t1=() t2=() t3=() t4=()
   for ((r = 1; r <= rounds; r++)); do
-    run() { # column, command...
-      local col=$1; shift
+    run() { # column, label, command...
+      local col=$1 label=$2; shift 2
       local line
       line=$("$@" | grep -E '^(backprop|torch) ')
-      echo "  round $r  $line   (load $(cut -d' ' -f1 /proc/loadavg))"
+      printf '  round %d  %-21s %s   (load %s)\n' "$r" "$label" "$line" "$(cut -d' ' -f1 /proc/loadavg)"
       eval "t$col+=($(field epoch_seconds <<<"$line"))"
     }
-    run 0 "${ours[@]}" epoch "$arch" --threads "$threads"
-    run 1 "${torch[@]}" "$arch" --threads "$threads"
-    run 2 env OMP_WAIT_POLICY=PASSIVE "${torch[@]}" "$arch" --threads "$threads"
-    run 3 "${ours[@]}" epoch "$arch" --threads 1
-    run 4 "${torch[@]}" "$arch" --threads 1
+    run 0 "[ours 2t]" "${ours[@]}" epoch "$arch" --threads "$threads"
+    run 1 "[PyTorch 2t]" "${torch[@]}" "$arch" --threads "$threads"
+    run 2 "[PyTorch 2t passive]" env OMP_WAIT_POLICY=PASSIVE "${torch[@]}" "$arch" --threads "$threads"
+    run 3 "[ours 1t]" "${ours[@]}" epoch "$arch" --threads 1
+    run 4 "[PyTorch 1t]" "${torch[@]}" "$arch" --threads 1
   done
   m0=$(median "${t0[@]}"); m1=$(median "${t1[@]}"); m2=$(median "${t2[@]}"); m3=$(median "${t3[@]}"); m4=$(median "${t4[@]}")
   summary+=("$(awk -v n="$arch" -v a="$m0" -v b="$m1" -v c="$m2" -v d="$m3" -v e="$m4" 'BEGIN {
