@@ -29,6 +29,8 @@ internal static class TrainCommand
         var patience = new Option<int?>("--patience") { Description = "Early stopping after this many epochs without a better validation loss (off by default)" };
         var standardize = new Option<bool>("--standardize") { Description = "Standardise each feature with the training set's statistics" };
         var flip = new Option<bool>("--flip") { Description = "Augment: mirror each training image left to right with probability ½ (seeded)" };
+        var shift = new Option<int>("--shift") { Description = "Augment: shift each training image by up to N pixels along each axis, filling with background (seeded)", HelpName = "N" };
+        var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Cross-entropy label smoothing ε: 1 − ε on the label, ε spread over all classes", HelpName = "EPSILON" };
         var limit = new Option<int?>("--limit") { Description = "Train on the first N training examples only" };
         var outDir = new Option<string>("--out") { Description = "Folder for the model, weights, checkpoint, metrics and curves", DefaultValueFactory = _ => "runs/latest" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run whose --out folder this is, from its last complete epoch", HelpName = "DIR" };
@@ -38,7 +40,7 @@ internal static class TrainCommand
         };
 
         var command = new Command("train", "Train a classifier; writes model.json, model.safetensors, metrics.csv, curves.png and a checkpoint to --out");
-        foreach (var o in new Option[] { model, arch, dataset, labelColumn, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, schedule, loss, seed, validation, patience, standardize, flip, limit, outDir, resume, detectAnomaly })
+        foreach (var o in new Option[] { model, arch, dataset, labelColumn, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, schedule, loss, seed, validation, patience, standardize, flip, shift, labelSmoothing, limit, outDir, resume, detectAnomaly })
             command.Options.Add(o);
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
@@ -52,7 +54,8 @@ internal static class TrainCommand
                 Momentum = parse.GetValue(momentum), Nesterov = parse.GetValue(nesterov), WeightDecay = parse.GetValue(weightDecay),
                 Schedule = parse.GetValue(schedule)!, Loss = parse.GetValue(loss)!, Seed = parse.GetValue(seed),
                 ValidationFraction = parse.GetValue(validation), Patience = parse.GetValue(patience), Standardize = parse.GetValue(standardize),
-                FlipHorizontally = parse.GetValue(flip), Limit = parse.GetValue(limit), LabelColumn = parse.GetValue(labelColumn),
+                FlipHorizontally = parse.GetValue(flip), MaxShift = parse.GetValue(shift), LabelSmoothing = parse.GetValue(labelSmoothing),
+                Limit = parse.GetValue(limit), LabelColumn = parse.GetValue(labelColumn),
             };
             string source = modelPath ?? $"architecture '{archName ?? "mlp"}'";
             var parsed = ModelFile.Parse(modelPath is null ? Architecture.ModelText(archName ?? "mlp") : ModelFile.ReadText(modelPath), source);

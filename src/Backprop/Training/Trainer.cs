@@ -42,18 +42,16 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// One pass over <paramref name="data"/> in the epoch's shuffled order; returns mean loss and accuracy. With
-    /// <paramref name="flipHorizontally"/>, each image [C, H, W] is mirrored left to right with probability ½, drawn
-    /// from a stream of its own that is a pure function of (seed, epoch) like the order.
+    /// One pass over <paramref name="data"/> in the epoch's shuffled order; returns mean loss and accuracy. With an
+    /// <paramref name="augmentation"/>, each batch is changed by it (flips, shifts) with draws from a stream of its own
+    /// that is a pure function of (seed, epoch) like the order.
     /// </summary>
     public (double Loss, double Accuracy) TrainEpoch(Dataset data, int epoch, int batchSize, ulong seed, Action<BatchProgress>? progress = null,
-        bool flipHorizontally = false)
+        ImageAugmentation<T>? augmentation = null)
     {
         if (_order.Length != data.Count) _order = new int[data.Count];
         Shuffle.Permutation(_order, seed, epoch);
-        if (flipHorizontally && data.ExampleShape.Length != 3)
-            throw new BackpropException($"horizontal flips need image examples [channels, height, width], not {Tensor.Format(data.ExampleShape)}");
-        var flips = flipHorizontally ? new Rng(Shuffle.EpochSeed(seed ^ FlipStream, epoch)) : null;
+        var augmentationRng = augmentation is null ? null : new Rng(Shuffle.EpochSeed(seed ^ AugmentationStream, epoch));
         var clock = Stopwatch.StartNew();
         var detector = Model.AnomalyDetector;
         double lossSum = 0;
@@ -63,7 +61,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             int count = Math.Min(batchSize, data.Count - start);
             var (x, y) = BatchBuffers(count, data.ExampleSize);
             data.CopyBatch<T>(_order, start, count, x.Span, y.Span);
-            if (flips is not null) FlipSome(x, flips);
+            augmentation?.Apply(x, augmentationRng!);
             if (detector is not null) detector.Step = $"epoch {epoch + 1}, batch {start / batchSize + 1}";
             Model.ZeroGrad();
             var output = Model.Forward(x);
@@ -105,19 +103,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return (lossSum / data.Count, (double)correct / data.Count);
     }
 
-    private const ulong FlipStream = 0xF1F1_F1F1_0000_0000UL;
-
-    // Mirrors each example of x [N, C, H, W] left to right with probability ½.
-    private static void FlipSome(Tensor<T> x, Rng rng)
-    {
-        int channels = x.Shape[1], height = x.Shape[2], width = x.Shape[3], size = channels * height * width;
-        for (int n = 0; n < x.Shape[0]; n++)
-        {
-            if (rng.NextDouble() >= 0.5) continue;
-            for (int row = 0; row < channels * height; row++)
-                x.Span.Slice(n * size + row * width, width).Reverse();
-        }
-    }
+    private const ulong AugmentationStream = 0xF1F1_F1F1_0000_0000UL;
 
     /// <summary>Index of the largest output of each example (the first one on ties).</summary>
     public static int ArgMax(ReadOnlySpan<T> scores)

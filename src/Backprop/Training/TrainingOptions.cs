@@ -23,6 +23,10 @@ public sealed record TrainingOptions
     public int? Limit { get; init; }
     /// <summary>Augment the training images by mirroring each left to right with probability ½ (seeded).</summary>
     public bool FlipHorizontally { get; init; }
+    /// <summary>Augment the training images by shifting each by up to this many pixels in each direction (seeded); 0: off.</summary>
+    public int MaxShift { get; init; }
+    /// <summary>Cross-entropy's label smoothing ε: the target puts 1 − ε on the label and ε spread evenly over all classes.</summary>
+    public double LabelSmoothing { get; init; }
     /// <summary>With a CSV dataset: the name of the label column.</summary>
     public string? LabelColumn { get; init; }
 
@@ -36,6 +40,9 @@ public sealed record TrainingOptions
         if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) throw new BackpropException($"--weight-decay: expected a number ≥ 0, got {WeightDecay}");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new BackpropException($"--validation: expected a fraction in [0, 1), got {ValidationFraction}");
         if (Patience is < 1) throw new BackpropException($"--patience: expected at least 1, got {Patience}");
+        if (MaxShift < 0) throw new BackpropException($"--shift: expected a number of pixels ≥ 0, got {MaxShift}");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing <= 1)) throw new BackpropException($"--label-smoothing: expected a number in [0, 1], got {LabelSmoothing}");
+        if (LabelSmoothing > 0 && Loss != "cross_entropy") throw new BackpropException($"--label-smoothing: only the cross_entropy loss has label smoothing, not '{Loss}'");
         if (Limit is < 1) throw new BackpropException($"--limit: expected at least 1, got {Limit}");
     }
 }

@@ -58,7 +58,7 @@ public static class TrainingRun
         bool detectAnomaly = false)
     {
         options.Validate();
-        var loss = LossFunctions.Create<float>(options.Loss);
+        var loss = options.LabelSmoothing > 0 ? new CrossEntropyLoss<float>(options.LabelSmoothing) : LossFunctions.Create<float>(options.Loss);
         var model = ModelFile.Build<float>(spec, "model");
         if (detectAnomaly) model.AnomalyDetector = new AnomalyDetector<float>();
 
@@ -93,6 +93,9 @@ public static class TrainingRun
         var trainer = new Trainer<float>(model, loss, optimizer);
         trainer.CheckData(train, dataset);
         trainer.CheckData(test, dataset);
+        var augmentation = options.FlipHorizontally || options.MaxShift > 0
+            ? new ImageAugmentation<float>(train.ExampleShape, options.FlipHorizontally, options.MaxShift, preparation.Blank(train.ExampleShape))
+            : null;
 
         Directory.CreateDirectory(outDir);
         var history = new List<EpochMetrics>();
@@ -112,7 +115,7 @@ public static class TrainingRun
             optimizer.LearningRate = schedule.LearningRate(epoch);
             reporter.EpochStarted(epoch, options.Epochs, train.Count);
             var clock = Stopwatch.StartNew();
-            var (trainLoss, trainAccuracy) = trainer.TrainEpoch(train, epoch, options.BatchSize, options.Seed, reporter.Batch, options.FlipHorizontally);
+            var (trainLoss, trainAccuracy) = trainer.TrainEpoch(train, epoch, options.BatchSize, options.Seed, reporter.Batch, augmentation);
             var (valLoss, valAccuracy) = trainer.Evaluate(validation, options.BatchSize);
             var metrics = new EpochMetrics(epoch + 1, optimizer.LearningRate, trainLoss, trainAccuracy, valLoss, valAccuracy, clock.Elapsed.TotalSeconds);
             history.Add(metrics);

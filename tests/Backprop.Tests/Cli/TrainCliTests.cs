@@ -69,11 +69,19 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("train --arch resnet --out {root}/x", "unknown architecture 'resnet'")]
     [InlineData("train --dataset idx:{root}/empty --out {root}/x", "{root}/empty")]
     [InlineData("train --dataset nonsense --out {root}/x", "nonsense")]
+    [InlineData("train --model {root}/model.json --shift 6 --dataset idx:{data} --out {root}/x", "--shift: expected 0 to 5 pixels for 6×6 images, got 6")]
+    [InlineData("train --label-smoothing 1.5 --out {root}/x", "--label-smoothing: expected a number in [0, 1], got 1.5")]
+    [InlineData("train --label-smoothing 0.1 --loss multiclass_perceptron --out {root}/x", "--label-smoothing: only the cross_entropy loss")]
     public void Bad_input_is_one_line_and_exit_code_2(string command, string expected)
     {
         Directory.CreateDirectory(Path.Combine(_root, "empty"));
         string run = Path.Combine(_root, "run");
-        var args = command.Replace("{root}", _root).Replace("{run}", run).Split(' ');
+        if (command.Contains("{data}"))
+        {
+            SyntheticIdx.Write(Path.Combine(_root, "data"), 60, 30);
+            File.WriteAllText(Path.Combine(_root, "model.json"), SyntheticIdx.Model);
+        }
+        var args = command.Replace("{root}", _root).Replace("{run}", run).Replace("{data}", Path.Combine(_root, "data")).Split(' ');
         if (args[0] == "predict")
         {
             string model = Path.Combine(_root, "model.json");

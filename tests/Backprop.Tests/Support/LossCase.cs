@@ -6,7 +6,7 @@ using CsCheck;
 namespace Backprop.Tests.Support;
 
 /// <summary>One random loss evaluation: predictions ŷ [batch, features] and targets laid out as the loss's <see cref="TargetKind"/> says.</summary>
-public sealed class LossCase(string name, int batch, int features, double[] prediction, double[] target)
+public sealed class LossCase(string name, int batch, int features, double[] prediction, double[] target, double labelSmoothing = 0)
 {
     public string Name { get; } = name;
     public int Batch { get; } = batch;
@@ -14,7 +14,11 @@ public sealed class LossCase(string name, int batch, int features, double[] pred
     public double[] PredictionValues { get; } = prediction;
     public double[] TargetValues { get; } = target;
 
-    public Loss<T> Create<T>() where T : unmanaged, IFloatingPointIeee754<T> => LossFunctions.Create<T>(Name);
+    /// <summary>Cross-entropy's label smoothing ε (0 for every other loss).</summary>
+    public double LabelSmoothing { get; } = labelSmoothing;
+
+    public Loss<T> Create<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        LabelSmoothing > 0 ? new CrossEntropyLoss<T>(LabelSmoothing) : LossFunctions.Create<T>(Name);
 
     public Tensor<T> Prediction<T>() where T : unmanaged, IFloatingPointIeee754<T> => Tensor<T>.FromDoubles(PredictionValues, Batch, Features);
 
@@ -23,10 +27,10 @@ public sealed class LossCase(string name, int batch, int features, double[] pred
             ? Tensor<T>.FromDoubles(TargetValues, Batch)
             : Tensor<T>.FromDoubles(TargetValues, Batch, Features);
 
-    public LossCase RoundedToSingle() => new(Name, Batch, Features, Values.ToSingle(PredictionValues), TargetValues);
+    public LossCase RoundedToSingle() => new(Name, Batch, Features, Values.ToSingle(PredictionValues), TargetValues, LabelSmoothing);
 
     public override string ToString() =>
-        $"{Name}, batch {Batch}, features {Features}\n  ŷ = {Values.Format(PredictionValues)}\n  y = {Values.Format(TargetValues)}";
+        $"{Name}{(LabelSmoothing > 0 ? $" (label smoothing {LabelSmoothing})" : "")}, batch {Batch}, features {Features}\n  ŷ = {Values.Format(PredictionValues)}\n  y = {Values.Format(TargetValues)}";
 }
 
 /// <summary>Generators of random loss cases, one per loss, with targets of the right kind.</summary>
@@ -51,6 +55,12 @@ public static class LossGens
         ["perceptron"] = Margins("perceptron", LayerGens.AwayFrom(0, LayerGens.AwayFrom(1, LayerGens.AwayFrom(-1, Gen.Double[-3, 3])))),
         ["hinge"] = Margins("hinge", LayerGens.AwayFrom(0, LayerGens.AwayFrom(1, LayerGens.AwayFrom(-1, Gen.Double[-3, 3])))),
     };
+
+    /// <summary>Cross-entropy with label smoothing ε drawn from (0, 1] (ε = 1 is a uniform target).</summary>
+    public static readonly Gen<LossCase> SmoothedCrossEntropy =
+        from c in ByName["cross_entropy"]
+        from epsilon in Gen.OneOf(Gen.Double[0.01, 1], Gen.OneOfConst(0.1, 1.0))
+        select new LossCase(c.Name, c.Batch, c.Features, c.PredictionValues, c.TargetValues, epsilon);
 
     private static Gen<LossCase> Elementwise(string name, Gen<double> predictions, Gen<double> targets) =>
         from batch in Gen.Int[1, 4]

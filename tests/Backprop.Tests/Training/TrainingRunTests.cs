@@ -100,11 +100,14 @@ public sealed class TrainingRunTests : IDisposable
         Assert.True(double.IsNaN(result.Epochs[0].ValidationLoss));
     }
 
-    [Fact]
-    public void Flip_augmentation_changes_training_is_seeded_and_resumes_exactly()
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 1)]
+    [InlineData(true, 2)]
+    public void Augmentation_changes_training_is_seeded_and_resumes_exactly(bool flipHorizontally, int maxShift)
     {
         string data = WriteDataset(240, 60);
-        var flip = Options with { FlipHorizontally = true, Epochs = 2 };
+        var flip = Options with { FlipHorizontally = flipHorizontally, MaxShift = maxShift, Epochs = 2 };
         var plain = Train(data, Path.Combine(_root, "plain"), Options with { Epochs = 2 });
         var a = Train(data, Path.Combine(_root, "a"), flip);
         var b = Train(data, Path.Combine(_root, "b"), flip);
@@ -113,6 +116,17 @@ public sealed class TrainingRunTests : IDisposable
         string cut = Path.Combine(_root, "cut");
         Train(data, cut, flip with { Epochs = 1 });
         Assert.Equal(a.Weights, Train(data, cut, flip, resume: true).Weights);
+    }
+
+    [Fact]
+    public void Label_smoothing_changes_training_and_needs_cross_entropy()
+    {
+        string data = WriteDataset(240, 60);
+        var plain = Train(data, Path.Combine(_root, "plain"), Options with { Epochs = 1 });
+        var smoothed = Train(data, Path.Combine(_root, "smoothed"), Options with { Epochs = 1, LabelSmoothing = 0.1 });
+        Assert.NotEqual(plain.Weights, smoothed.Weights);
+        var e = Assert.Throws<BackpropException>(() => Train(data, Path.Combine(_root, "x"), Options with { LabelSmoothing = 0.1, Loss = "multiclass_perceptron" }));
+        Assert.Contains("--label-smoothing: only the cross_entropy loss", e.Message);
     }
 
     [Fact]
