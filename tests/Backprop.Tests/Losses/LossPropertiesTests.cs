@@ -30,16 +30,7 @@ public class LossPropertiesTests
 
     [Theory, MemberData(nameof(LossNames))]
     public void Float32_agrees_with_float64(string name) =>
-        LossGens.ByName[name].Sample(original =>
-        {
-            var c = original.RoundedToSingle();
-            var loss64 = c.Create<double>();
-            var loss32 = c.Create<float>();
-            double value64 = loss64.Forward(c.Prediction<double>(), c.Target<double>());
-            double value32 = loss32.Forward(c.Prediction<float>(), c.Target<float>());
-            Numeric.AssertSingleClose("loss", [value64], [value32], c);
-            Numeric.AssertSingleClose("dℓ/dŷ", loss64.Backward().ToDoubleArray(), loss32.Backward().ToDoubleArray(), c);
-        }, iter: Iterations);
+        LossGens.ByName[name].Sample(Numeric.AssertLossSingleAgrees, iter: Iterations);
 
     [Theory, MemberData(nameof(LossNames))]
     public void Backward_before_Forward_throws(string name) =>

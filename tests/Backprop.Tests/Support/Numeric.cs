@@ -82,6 +82,18 @@ public static class Numeric
         AssertGradientsClose($"d{c.Name}/dŷ", analytic, numeric, c);
     }
 
+    /// <summary>A loss's value and gradient in float32 against float64, on the case rounded to float32 first.</summary>
+    public static void AssertLossSingleAgrees(LossCase original)
+    {
+        var c = original.RoundedToSingle();
+        var loss64 = c.Create<double>();
+        var loss32 = c.Create<float>();
+        double value64 = loss64.Forward(c.Prediction<double>(), c.Target<double>());
+        double value32 = loss32.Forward(c.Prediction<float>(), c.Target<float>());
+        AssertSingleClose("loss", [value64], [value32], c);
+        AssertSingleClose("dℓ/dŷ", loss64.Backward().ToDoubleArray(), loss32.Backward().ToDoubleArray(), c);
+    }
+
     /// <summary>
     /// float32 against float64 on the same (float-representable) numbers: |f − d| ≤ 1e-4·|d| + floor, where the floor
     /// is <paramref name="floorFraction"/> of the largest |d| in the tensor (and at least that fraction of 1). The floor
