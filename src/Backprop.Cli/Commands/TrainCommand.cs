@@ -54,7 +54,7 @@ internal static class TrainCommand
                 Momentum = parse.GetValue(momentum), Nesterov = parse.GetValue(nesterov), WeightDecay = parse.GetValue(weightDecay),
                 Schedule = parse.GetValue(schedule)!, Loss = parse.GetValue(loss)!, Seed = parse.GetValue(seed),
                 ValidationFraction = parse.GetValue(validation), Patience = parse.GetValue(patience), Standardize = parse.GetValue(standardize),
-                FlipHorizontally = parse.GetValue(flip), MaxShift = parse.GetValue(shift), LabelSmoothing = parse.GetValue(labelSmoothing),
+                FlipHorizontally = parse.GetValue(flip), MaxShift = parse.GetValue(shift), LabelSmoothing = parse.GetValue(labelSmoothing) + 0.0, // + 0.0 turns −0 into 0: the same run
                 Limit = parse.GetValue(limit), LabelColumn = parse.GetValue(labelColumn),
             };
             string source = modelPath ?? $"architecture '{archName ?? "mlp"}'";

@@ -6,36 +6,30 @@ namespace Backprop.Data;
 /// <summary>
 /// Random changes to a batch of training images x [N, C, H, W], made in place after the batch is copied: a mirror
 /// left to right with probability ½, then a shift by (dy, dx), each drawn uniformly from [−MaxShift, MaxShift]
-/// (torchvision's RandomCrop(size, padding=MaxShift) is the same distribution). A shift moves in the value a blank
-/// pixel has after preparation: 0 for images scaled to [0, 1], −μ_j/σ_j where the run standardised, so the border is
-/// background either way. Each example draws, in this order, its flip (if on) and its dy and dx (if on) from the
+/// (torchvision's RandomCrop(size, padding=MaxShift) is the same distribution), moving in zeros: the background of
+/// images scaled to [0, 1]. (Per-pixel standardisation would give each position its own statistics, which a flip or a
+/// shift would carry to another position, so training refuses that combination.) Each example draws, in this order, its flip (if on) and its dy and dx (if on) from the
 /// given stream, so a run is a pure function of its seed. After the first batch nothing is allocated.
 /// </summary>
 public sealed class ImageAugmentation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _blank;
     private readonly T[] _scratch;
     private readonly int _channels, _height, _width;
 
     /// <param name="exampleShape">[C, H, W] of one image.</param>
     /// <param name="flipHorizontally">Mirror each image left to right with probability ½.</param>
     /// <param name="maxShift">Shift each image by up to this many pixels along each axis; 0: no shifts.</param>
-    /// <param name="blank">The prepared value of a blank image at each of its C·H·W positions; null: all zeros.</param>
-    public ImageAugmentation(int[] exampleShape, bool flipHorizontally, int maxShift, ReadOnlySpan<float> blank = default)
+    public ImageAugmentation(int[] exampleShape, bool flipHorizontally, int maxShift)
     {
         ArgumentNullException.ThrowIfNull(exampleShape);
         if (exampleShape.Length != 3)
-            throw new BackpropException($"image augmentation (flips, shifts) needs image examples [channels, height, width], not {Tensor.Format(exampleShape)}");
+            throw new BackpropException($"--flip and --shift need image examples [channels, height, width], not {Tensor.Format(exampleShape)}");
         (_channels, _height, _width) = (exampleShape[0], exampleShape[1], exampleShape[2]);
         if (maxShift < 0 || maxShift >= Math.Min(_height, _width))
             throw new BackpropException($"--shift: expected 0 to {Math.Min(_height, _width) - 1} pixels for {_height}×{_width} images, got {maxShift}");
         int size = _channels * _height * _width;
-        if (!blank.IsEmpty && blank.Length != size)
-            throw new BackpropException($"image augmentation: the blank image has {blank.Length} values, an example {size}");
         FlipHorizontally = flipHorizontally;
         MaxShift = maxShift;
-        _blank = new T[size];
-        for (int i = 0; i < blank.Length; i++) _blank[i] = T.CreateChecked(blank[i]);
         _scratch = new T[size];
     }
 
@@ -61,11 +55,11 @@ public sealed class ImageAugmentation<T> where T : unmanaged, IFloatingPointIeee
         }
     }
 
-    // out[c, h, w] = in[c, h − dy, w − dx] where that lies inside the image, else the blank value at (c, h, w).
+    // out[c, h, w] = in[c, h − dy, w − dx] where that lies inside the image, else 0.
     private void Shift(Span<T> image, int dy, int dx)
     {
         image.CopyTo(_scratch);
-        _blank.CopyTo(image);
+        image.Clear();
         int rows = _height - Math.Abs(dy), columns = _width - Math.Abs(dx);
         int fromRow = Math.Max(0, -dy), toRow = Math.Max(0, dy), fromColumn = Math.Max(0, -dx), toColumn = Math.Max(0, dx);
         for (int c = 0; c < _channels; c++)

@@ -21,14 +21,6 @@ public sealed record DataPreparation(float? Scale, float[]? Mean, float[]? Std)
         if (Mean is not null && Std is not null) Preprocessing.Standardize(data, Mean, Std);
     }
 
-    /// <summary>What a blank example (all zeros before preparation) becomes: the value a shifted image's border takes.</summary>
-    public float[] Blank(int[] exampleShape)
-    {
-        var blank = new Dataset(new float[Tensor.SizeOf(exampleShape)], exampleShape, [0], 1);
-        Apply(blank);
-        return blank.Features;
-    }
-
     public void Save(string path, int[] exampleShape)
     {
         var tensors = new List<(string, Tensor<float>)>();

@@ -26,10 +26,15 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         Model = model;
         Loss = loss;
         Optimizer = optimizer;
+        // Label smoothing is a training objective; evaluation reports the plain cross-entropy, as `eval` does.
+        EvaluationLoss = loss is CrossEntropyLoss<T> { LabelSmoothing: > 0 } ? new CrossEntropyLoss<T>() : loss;
     }
 
     public Sequential<T> Model { get; }
+    /// <summary>The loss trained on.</summary>
     public Loss<T> Loss { get; }
+    /// <summary>The loss <see cref="Evaluate"/> reports: <see cref="Loss"/>, or plain cross-entropy when that is label-smoothed.</summary>
+    public Loss<T> EvaluationLoss { get; }
     public Optimizer<T> Optimizer { get; }
 
     /// <summary>Checks that the data fits the model: example shape and number of classes.</summary>
@@ -97,7 +102,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             data.CopyBatch<T>(order, start, count, x.Span, y.Span);
             if (detector is not null) detector.Step = $"evaluation, examples {start}..{start + count - 1}";
             var output = Model.Forward(x);
-            lossSum += double.CreateChecked(Loss.Forward(output, y)) * count;
+            lossSum += double.CreateChecked(EvaluationLoss.Forward(output, y)) * count;
             correct += CountCorrect(output, y, confusion);
         }
         return (lossSum / data.Count, (double)correct / data.Count);

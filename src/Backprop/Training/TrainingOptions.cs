@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Backprop.Training;
 
 /// <summary>Everything that determines a training run. The same options and seed give the same weights bit for bit.</summary>
@@ -24,8 +26,11 @@ public sealed record TrainingOptions
     /// <summary>Augment the training images by mirroring each left to right with probability ½ (seeded).</summary>
     public bool FlipHorizontally { get; init; }
     /// <summary>Augment the training images by shifting each by up to this many pixels in each direction (seeded); 0: off.</summary>
+    // Left out of a checkpoint's fingerprint at their defaults, so runs from before these options existed still resume.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int MaxShift { get; init; }
     /// <summary>Cross-entropy's label smoothing ε: the target puts 1 − ε on the label and ε spread evenly over all classes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double LabelSmoothing { get; init; }
     /// <summary>With a CSV dataset: the name of the label column.</summary>
     public string? LabelColumn { get; init; }
@@ -43,6 +48,8 @@ public sealed record TrainingOptions
         if (MaxShift < 0) throw new BackpropException($"--shift: expected a number of pixels ≥ 0, got {MaxShift}");
         if (!(LabelSmoothing >= 0 && LabelSmoothing <= 1)) throw new BackpropException($"--label-smoothing: expected a number in [0, 1], got {LabelSmoothing}");
         if (LabelSmoothing > 0 && Loss != "cross_entropy") throw new BackpropException($"--label-smoothing: only the cross_entropy loss has label smoothing, not '{Loss}'");
+        if (Standardize && (FlipHorizontally || MaxShift > 0))
+            throw new BackpropException("--standardize cannot be combined with --flip or --shift: it gives each pixel its own mean and deviation, and a flip or shift would move pixels away from their statistics");
         if (Limit is < 1) throw new BackpropException($"--limit: expected at least 1, got {Limit}");
     }
 }

@@ -94,7 +94,7 @@ public static class TrainingRun
         trainer.CheckData(train, dataset);
         trainer.CheckData(test, dataset);
         var augmentation = options.FlipHorizontally || options.MaxShift > 0
-            ? new ImageAugmentation<float>(train.ExampleShape, options.FlipHorizontally, options.MaxShift, preparation.Blank(train.ExampleShape))
+            ? new ImageAugmentation<float>(train.ExampleShape, options.FlipHorizontally, options.MaxShift)
             : null;
 
         Directory.CreateDirectory(outDir);

@@ -70,12 +70,16 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("train --dataset idx:{root}/empty --out {root}/x", "{root}/empty")]
     [InlineData("train --dataset nonsense --out {root}/x", "nonsense")]
     [InlineData("train --model {root}/model.json --shift 6 --dataset idx:{data} --out {root}/x", "--shift: expected 0 to 5 pixels for 6×6 images, got 6")]
+    [InlineData("train --model {root}/pair.json --dataset csv:{root}/pair.csv,{root}/pair.csv --label-column label --flip --out {root}/x", "--flip and --shift need image examples [channels, height, width], not [2]")]
+    [InlineData("train --flip --standardize --out {root}/x", "--standardize cannot be combined with --flip or --shift")]
     [InlineData("train --label-smoothing 1.5 --out {root}/x", "--label-smoothing: expected a number in [0, 1], got 1.5")]
     [InlineData("train --label-smoothing 0.1 --loss multiclass_perceptron --out {root}/x", "--label-smoothing: only the cross_entropy loss")]
     public void Bad_input_is_one_line_and_exit_code_2(string command, string expected)
     {
         Directory.CreateDirectory(Path.Combine(_root, "empty"));
         string run = Path.Combine(_root, "run");
+        File.WriteAllText(Path.Combine(_root, "pair.csv"), "a,b,label\n0,1,0\n1,0,1\n0.5,0.2,1\n");
+        File.WriteAllText(Path.Combine(_root, "pair.json"), """{"input": [2], "layers": [{"type": "linear", "out": 2}]}""");
         if (command.Contains("{data}"))
         {
             SyntheticIdx.Write(Path.Combine(_root, "data"), 60, 30);

@@ -16,8 +16,8 @@ public class ImageAugmentationTests
     }
 
     // The documented transform, index by index: flip (w → W−1−w) first, then out[c, h, w] = in[c, h − dy, w − dx]
-    // inside the image, else the blank value.
-    private static double[] Reference(double[] image, int c, int h, int w, bool flip, int dy, int dx, double[] blank)
+    // inside the image, else 0.
+    private static double[] Reference(double[] image, int c, int h, int w, bool flip, int dy, int dx)
     {
         double At(int ch, int r, int col) => image[(ch * h + r) * w + (flip ? w - 1 - col : col)];
         var result = new double[image.Length];
@@ -26,7 +26,7 @@ public class ImageAugmentationTests
                 for (int col = 0; col < w; col++)
                 {
                     int i = (ch * h + r) * w + col, sr = r - dy, sc = col - dx;
-                    result[i] = sr >= 0 && sr < h && sc >= 0 && sc < w ? At(ch, sr, sc) : blank[i];
+                    result[i] = sr >= 0 && sr < h && sc >= 0 && sc < w ? At(ch, sr, sc) : 0;
                 }
         return result;
     }
@@ -39,8 +39,7 @@ public class ImageAugmentationTests
     public void Each_example_is_flipped_and_shifted_by_its_documented_draws(bool flip, int maxShift)
     {
         const int n = 40, c = 2, h = 5, w = 7;
-        var blank = Enumerable.Range(0, c * h * w).Select(i => -0.5 - i).ToArray();
-        var augmentation = new ImageAugmentation<double>([c, h, w], flip, maxShift, blank.Select(v => (float)v).ToArray());
+        var augmentation = new ImageAugmentation<double>([c, h, w], flip, maxShift);
         var x = Batch(n, c, h, w);
         var original = x.ToDoubleArray();
         augmentation.Apply(x, new Rng(11));
@@ -52,7 +51,7 @@ public class ImageAugmentationTests
             bool mirrored = flip && replay.NextDouble() < 0.5;
             int dy = maxShift > 0 ? replay.NextInt(2 * maxShift + 1) - maxShift : 0;
             int dx = maxShift > 0 ? replay.NextInt(2 * maxShift + 1) - maxShift : 0;
-            var expected = Reference(original.AsSpan(e * size, size).ToArray(), c, h, w, mirrored, dy, dx, blank);
+            var expected = Reference(original.AsSpan(e * size, size).ToArray(), c, h, w, mirrored, dy, dx);
             var actual = x.ToDoubleArray().AsSpan(e * size, size).ToArray();
             Assert.True(expected.SequenceEqual(actual), $"example {e}: flip {mirrored}, shift ({dy}, {dx})");
             if (mirrored || dy != 0 || dx != 0) changed++;
@@ -81,14 +80,12 @@ public class ImageAugmentationTests
         foreach (int count in seen) Assert.InRange(count, 40, 130);
     }
 
-    [Fact]
-    public void A_standardised_run_shifts_in_the_standardised_blank()
-    {
-        // Blank pixels (0 before preparation) become (0 − μ)/σ, or −μ where σ = 0.
-        var preparation = new DataPreparation(255f, [0.5f, 0.25f, 0f, 0.2f], [0.5f, 0f, 1f, 0.1f]);
-        Assert.Equal([-1f, -0.25f, 0f, -2f], preparation.Blank([1, 2, 2]));
-        Assert.Equal([0f, 0f, 0f, 0f], new DataPreparation(255f, null, null).Blank([1, 2, 2]));
-    }
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 2)]
+    public void Standardising_with_flips_or_shifts_is_refused(bool flip, int shift) =>
+        Assert.Contains("--standardize cannot be combined with --flip or --shift",
+            Assert.Throws<BackpropException>(() => new TrainingOptions { Standardize = true, FlipHorizontally = flip, MaxShift = shift }.Validate()).Message);
 
     [Fact]
     public void Applying_allocates_nothing()
@@ -102,7 +99,7 @@ public class ImageAugmentationTests
     [Theory]
     [InlineData(new[] { 1, 28, 28 }, 28, "--shift: expected 0 to 27 pixels for 28×28 images, got 28")]
     [InlineData(new[] { 1, 28, 28 }, -1, "--shift: expected 0 to 27 pixels")]
-    [InlineData(new[] { 784 }, 1, "needs image examples [channels, height, width], not [784]")]
+    [InlineData(new[] { 784 }, 1, "--flip and --shift need image examples [channels, height, width], not [784]")]
     public void Bad_settings_are_named(int[] shape, int maxShift, string message) =>
         Assert.Contains(message, Assert.Throws<BackpropException>(() => new ImageAugmentation<float>(shape, false, maxShift)).Message);
 

@@ -48,7 +48,7 @@ public class OptimizerTorchTests(ITestOutputHelper output)
         classes = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
         out = {}
         for cfg in inp["configs"]:
-            params = [torch.tensor(p["values"]).reshape(p["shape"]).clone().requires_grad_(True) for p in inp["params"]]
+            params = [torch.tensor(p["values"], dtype=torch.float64).reshape(p["shape"]).clone().requires_grad_(True) for p in inp["params"]]
             opt = classes[cfg["optimizer"]](params, foreach=False, **cfg["kwargs"])
             steps = []
             for t, grads in enumerate(inp["grads"]):
@@ -56,7 +56,7 @@ public class OptimizerTorchTests(ITestOutputHelper output)
                     for group in opt.param_groups:
                         group["lr"] = cfg["lrs"][t]
                 for p, g in zip(params, grads):
-                    p.grad = torch.tensor(g).reshape(p.shape)
+                    p.grad = torch.tensor(g, dtype=torch.float64).reshape(p.shape)
                 opt.step()
                 steps.append([p.detach().reshape(-1).tolist() for p in params])
             state = {}

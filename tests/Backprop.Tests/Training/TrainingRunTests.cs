@@ -125,8 +125,29 @@ public sealed class TrainingRunTests : IDisposable
         var plain = Train(data, Path.Combine(_root, "plain"), Options with { Epochs = 1 });
         var smoothed = Train(data, Path.Combine(_root, "smoothed"), Options with { Epochs = 1, LabelSmoothing = 0.1 });
         Assert.NotEqual(plain.Weights, smoothed.Weights);
+        // The reported test loss is the plain cross-entropy, the figure eval gives for the saved model.
+        var trained = TrainedModel.Load(Path.Combine(_root, "smoothed"));
+        var test = DatasetSource.Load(data, DataSplit.Test);
+        trained.Prepare(test);
+        var evaluator = new Trainer<float>(trained.Model, new Backprop.Losses.CrossEntropyLoss<float>(), new Backprop.Optimizers.SGD<float>(trained.Model.NamedParameters, 0.1));
+        Assert.Equal(evaluator.Evaluate(test, 64).Loss, smoothed.Result.TestLoss, 1e-6);
         var e = Assert.Throws<BackpropException>(() => Train(data, Path.Combine(_root, "x"), Options with { LabelSmoothing = 0.1, Loss = "multiclass_perceptron" }));
         Assert.Contains("--label-smoothing: only the cross_entropy loss", e.Message);
+    }
+
+    [Fact]
+    public void The_checkpoint_fingerprint_leaves_out_shift_and_label_smoothing_at_their_defaults()
+    {
+        // So a checkpoint written before the options existed (its fingerprint lacks them) still resumes.
+        string data = WriteDataset(240, 60);
+        string Fingerprint(string dir) => System.Text.Json.JsonDocument.Parse(
+            Backprop.Interop.SafetensorsFile.Read(Path.Combine(dir, RunFiles.Checkpoint)).Metadata!["backprop_training"]).RootElement.GetProperty("options").GetString()!;
+        Train(data, Path.Combine(_root, "plain"), Options with { Epochs = 1 });
+        Assert.DoesNotContain("MaxShift", Fingerprint(Path.Combine(_root, "plain")));
+        Assert.DoesNotContain("LabelSmoothing", Fingerprint(Path.Combine(_root, "plain")));
+        Train(data, Path.Combine(_root, "set"), Options with { Epochs = 1, MaxShift = 1, LabelSmoothing = 0.1 });
+        Assert.Contains("\"MaxShift\":1", Fingerprint(Path.Combine(_root, "set")));
+        Assert.Contains("\"LabelSmoothing\":0.1", Fingerprint(Path.Combine(_root, "set")));
     }
 
     [Fact]
