@@ -6,18 +6,27 @@ namespace Backprop.Tests.Kernels;
 [Collection(nameof(KernelThreadsCollection))]
 public class WorkerPoolTests
 {
-    private sealed class RecordingJob(int count, int sleepMs = 0) : IParallelJob
+    /// <param name="callerWaitsForAWorker">
+    /// The calling thread's first index waits (up to 10 s) until another thread has run an index, so a worker is sure
+    /// to get a share however busy the machine is; a pool whose workers never help fails after the wait.
+    /// </param>
+    private sealed class RecordingJob(int count, bool callerWaitsForAWorker = false) : IParallelJob
     {
         public readonly int[] Runs = new int[count];
         public readonly int[] Threads = new int[count];
         public readonly bool[] InJob = new bool[count];
+        private readonly int _caller = Environment.CurrentManagedThreadId;
+        private readonly ManualResetEventSlim _workerRan = new();
+        private int _callerWaited;
 
         public void Execute(int index)
         {
             Interlocked.Increment(ref Runs[index]);
             Threads[index] = Environment.CurrentManagedThreadId;
             InJob[index] = WorkerPool.InJob;
-            if (sleepMs > 0) Thread.Sleep(sleepMs);
+            if (!callerWaitsForAWorker) return;
+            if (Environment.CurrentManagedThreadId != _caller) _workerRan.Set();
+            else if (Interlocked.Exchange(ref _callerWaited, 1) == 0) _workerRan.Wait(TimeSpan.FromSeconds(10));
         }
     }
 
@@ -40,12 +49,11 @@ public class WorkerPoolTests
     {
         WithThreads(2, () =>
         {
-            // Indices that sleep leave the caller idle, so a worker is sure to be scheduled and claim some.
-            var job = new RecordingJob(64, sleepMs: 1);
+            var job = new RecordingJob(64, callerWaitsForAWorker: true);
             WorkerPool.Run(job, 64);
             Assert.All(job.Runs, r => Assert.Equal(1, r));
             Assert.All(job.InJob, Assert.True);
-            Assert.True(job.Threads.Distinct().Count() == 2, "64 sleeping indices ran on one thread only");
+            Assert.True(job.Threads.Distinct().Count() == 2, "no worker ran an index within 10 s");
         });
     }
 
