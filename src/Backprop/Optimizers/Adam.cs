@@ -20,32 +20,15 @@ namespace Backprop.Optimizers;
 /// Defaults as PyTorch's: η = 1e-3, β = (0.9, 0.999), ε = 1e-8, λ = 0. State: "&lt;name&gt;.exp_avg" (m) and
 /// "&lt;name&gt;.exp_avg_sq" (v); t is <see cref="Optimizer{T}.StepCount"/>.
 /// </summary>
-public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Adam<T> : AdamOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly AdamMoments<T> _moments;
-
     /// <summary>As torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0); parameters named by position.</summary>
     public Adam(IReadOnlyList<Parameter<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0)
-        : base(parameters, learningRate)
-    {
-        _moments = new AdamMoments<T>(AddState, beta1, beta2, eps, weightDecay);
-    }
+        : base(parameters, learningRate, beta1, beta2, eps, weightDecay, decoupled: false) { }
 
     /// <summary>As torch.optim.Adam over a model's <c>NamedParameters</c>.</summary>
     public Adam(IReadOnlyList<(string Name, Parameter<T> Parameter)> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0)
-        : base(parameters, learningRate)
-    {
-        _moments = new AdamMoments<T>(AddState, beta1, beta2, eps, weightDecay);
-    }
-
-    public double Beta1 => _moments.Beta1;
-    public double Beta2 => _moments.Beta2;
-    public double Eps => _moments.Eps;
-
-    /// <summary>λ ≥ 0: L2 penalty, added to the gradient as λ·p before the moments.</summary>
-    public double WeightDecay => _moments.WeightDecay;
-
-    protected override void Update(int step) => _moments.Update(Parameters, LearningRate, step, decoupled: false);
+        : base(parameters, learningRate, beta1, beta2, eps, weightDecay, decoupled: false) { }
 }
 
 /// <summary>
@@ -64,32 +47,40 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
 /// Defaults as PyTorch's: η = 1e-3, β = (0.9, 0.999), ε = 1e-8, λ = 0.01. State: "&lt;name&gt;.exp_avg" (m) and
 /// "&lt;name&gt;.exp_avg_sq" (v).
 /// </summary>
-public sealed class AdamW<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class AdamW<T> : AdamOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly AdamMoments<T> _moments;
-
     /// <summary>As torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2); parameters named by position.</summary>
     public AdamW(IReadOnlyList<Parameter<T>> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0.01)
-        : base(parameters, learningRate)
-    {
-        _moments = new AdamMoments<T>(AddState, beta1, beta2, eps, weightDecay);
-    }
+        : base(parameters, learningRate, beta1, beta2, eps, weightDecay, decoupled: true) { }
 
     /// <summary>As torch.optim.AdamW over a model's <c>NamedParameters</c>.</summary>
     public AdamW(IReadOnlyList<(string Name, Parameter<T> Parameter)> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0.01)
-        : base(parameters, learningRate)
-    {
-        _moments = new AdamMoments<T>(AddState, beta1, beta2, eps, weightDecay);
-    }
+        : base(parameters, learningRate, beta1, beta2, eps, weightDecay, decoupled: true) { }
+}
+
+/// <summary>
+/// What <see cref="Adam{T}"/> and <see cref="AdamW{T}"/> share: the hyperparameters, the moment buffers and the
+/// update; they differ only in where the weight decay acts (<c>decoupled</c>) and its default.
+/// </summary>
+public abstract class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly AdamMoments<T> _moments;
+    private readonly bool _decoupled;
+
+    private protected AdamOptimizer(IReadOnlyList<Parameter<T>> parameters, double learningRate, double beta1, double beta2, double eps, double weightDecay, bool decoupled)
+        : base(parameters, learningRate) => (_moments, _decoupled) = (new AdamMoments<T>(AddState, beta1, beta2, eps, weightDecay), decoupled);
+
+    private protected AdamOptimizer(IReadOnlyList<(string Name, Parameter<T> Parameter)> parameters, double learningRate, double beta1, double beta2, double eps, double weightDecay, bool decoupled)
+        : base(parameters, learningRate) => (_moments, _decoupled) = (new AdamMoments<T>(AddState, beta1, beta2, eps, weightDecay), decoupled);
 
     public double Beta1 => _moments.Beta1;
     public double Beta2 => _moments.Beta2;
     public double Eps => _moments.Eps;
 
-    /// <summary>λ ≥ 0: decoupled decay, p·(1 − η·λ) before the Adam step.</summary>
+    /// <summary>λ ≥ 0: Adam adds λ·p to the gradient before the moments (L2 penalty); AdamW decays p·(1 − η·λ) before the step.</summary>
     public double WeightDecay => _moments.WeightDecay;
 
-    protected override void Update(int step) => _moments.Update(Parameters, LearningRate, step, decoupled: true);
+    protected override void Update(int step) => _moments.Update(Parameters, LearningRate, step, _decoupled);
 }
 
 /// <summary>The moment buffers and the update shared by <see cref="Adam{T}"/> and <see cref="AdamW{T}"/>.</summary>
