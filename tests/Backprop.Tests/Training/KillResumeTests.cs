@@ -61,11 +61,13 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
         var timeout = TimeSpan.FromSeconds(60);
 
         string whole = Path.Combine(_root, "whole");
+        var wholeClock = Stopwatch.StartNew();
         using (var reference = Start([.. common, "--out", whole]))
         {
             Assert.True(reference.WaitForExit(timeout), "the uninterrupted run did not finish");
             Assert.Equal(0, reference.ExitCode);
         }
+        long wholeMs = wholeClock.ElapsedMilliseconds;
 
         string cut = Path.Combine(_root, "cut"), checkpoint = Path.Combine(cut, RunFiles.Checkpoint);
         // Different moments on every run of the test; the seed is printed so that a failure's timings can be retried.
@@ -73,14 +75,24 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"kill moments from seed {seed}");
         var rng = new Rng(seed);
         int kills = 0, lastEpochs = 0;
+        long startupMs = 0, quarterMs = 1;
         for (int attempt = 0; attempt < 4; attempt++)
         {
             using var run = Start([.. common, attempt == 0 ? "--out" : "--resume", cut]);
             var clock = Stopwatch.StartNew();
             while (!File.Exists(checkpoint) && !run.HasExited && clock.Elapsed < timeout) Thread.Sleep(2);
             Assert.True(File.Exists(checkpoint), "no checkpoint appeared");
-            // A random moment once a checkpoint exists: mid-epoch, or while the next checkpoint is being written.
-            Thread.Sleep(attempt == 0 ? rng.NextInt(500) : 150 + rng.NextInt(500));
+            if (attempt == 0)
+            {
+                // Scaled to this machine's speed: the first checkpoint marks the start-up (and one epoch); the rest of
+                // the uninterrupted run is the training. Each run is killed within a quarter of that training after its
+                // start-up, so four runs cannot finish it and at least two are killed mid-way.
+                startupMs = clock.ElapsedMilliseconds;
+                quarterMs = Math.Max(1, (wholeMs - startupMs) / 4);
+            }
+            // A random moment once a checkpoint exists: mid-epoch, or while the next checkpoint is being written. A
+            // resumed run finds the last checkpoint at once, so it is given its start-up time first.
+            Thread.Sleep((int)((attempt == 0 ? 0 : startupMs) + rng.NextInt((int)quarterMs)));
             bool killed = !run.HasExited;
             if (killed) run.Kill(entireProcessTree: true);
             Assert.True(run.WaitForExit(timeout));
