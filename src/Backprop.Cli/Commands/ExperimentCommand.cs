@@ -39,6 +39,25 @@ internal static class ExperimentCommand
         DefaultValueFactory = _ => DefaultOut,
     };
 
+    /// <summary>
+    /// An experiment whose only options are --seed, --epochs and --lr: parses and checks them, then runs
+    /// <paramref name="run"/>(seed, epochs, η) and prints its result with <paramref name="print"/>.
+    /// </summary>
+    public static Command SeedEpochsLearningRate<TResult>(string name, string description, TextWriter stderr, int defaultEpochs, string epochsDescription,
+        double defaultLearningRate, Func<ulong, int, double, TResult> run, Action<TResult> print)
+    {
+        var seed = Seed();
+        var epochs = Epochs(defaultEpochs, epochsDescription);
+        var lr = LearningRate(defaultLearningRate);
+        var command = new Command(name, description) { seed, epochs, lr };
+        command.SetAction(parse => CommandRunner.Run(stderr, () =>
+        {
+            print(run(SeedValue(parse, seed), EpochsValue(parse, epochs), LearningRateValue(parse, lr)));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     public static Option<int> Epochs(int fallback, string what)
     {
         var option = OptionValues.Integer("--epochs", fallback);

@@ -6,30 +6,12 @@ namespace Backprop.Cli.Commands;
 /// <summary>backprop experiment mini-cnn: seed 000's mini CNN trained by SGD with the logistic loss.</summary>
 internal static class MiniCnnCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
-    {
-        var seed = ExperimentCommand.Seed();
-        var epochs = ExperimentCommand.Epochs(new MiniCnnOptions().Epochs, "Passes over the training set");
-        var lr = ExperimentCommand.LearningRate(new MiniCnnOptions().LearningRate);
-        var command = new Command("mini-cnn",
-            "Seed 000, problem 2: train the mini CNN (conv width 2, ReLU, linear 2→1, no biases) with the logistic loss by SGD; "
-            + "print the first step's gradients beside the closed forms of 2.1 and 2.2, the loss per epoch and the accuracy")
-        {
-            seed, epochs, lr,
-        };
-        command.SetAction(parse => CommandRunner.Run(stderr, () =>
-        {
-            var r = MiniCnn.Run(new MiniCnnOptions
-            {
-                Seed = ExperimentCommand.SeedValue(parse, seed),
-                Epochs = ExperimentCommand.EpochsValue(parse, epochs),
-                LearningRate = ExperimentCommand.LearningRateValue(parse, lr),
-            });
-            Print(r, stdout);
-            return ExitCodes.Ok;
-        }));
-        return command;
-    }
+    public static Command Create(TextWriter stdout, TextWriter stderr) => ExperimentCommand.SeedEpochsLearningRate("mini-cnn",
+        "Seed 000, problem 2: train the mini CNN (conv width 2, ReLU, linear 2→1, no biases) with the logistic loss by SGD; "
+        + "print the first step's gradients beside the closed forms of 2.1 and 2.2, the loss per epoch and the accuracy",
+        stderr, new MiniCnnOptions().Epochs, "Passes over the training set", new MiniCnnOptions().LearningRate,
+        (seed, epochs, lr) => MiniCnn.Run(new MiniCnnOptions { Seed = seed, Epochs = epochs, LearningRate = lr }),
+        r => Print(r, stdout));
 
     // Every digit; −0 (δ·0 in a closed form) printed as 0.
     private static string Exact(double v) => v == 0 ? "0" : NumberFormat.RoundTrip(v);

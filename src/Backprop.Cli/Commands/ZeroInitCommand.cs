@@ -6,30 +6,12 @@ namespace Backprop.Cli.Commands;
 /// <summary>backprop experiment zero-init: small random, all-zero and constant initialisation of the same network.</summary>
 internal static class ZeroInitCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
-    {
-        var seed = ExperimentCommand.Seed();
-        var epochs = ExperimentCommand.Epochs(new ZeroInitOptions().Epochs, "Iterations of the loop (one full-batch step each)");
-        var lr = ExperimentCommand.LearningRate(new ZeroInitOptions().LearningRate);
-        var command = new Command("zero-init",
-            "Seed 000, practice 1b: train the one-hidden-layer ReLU network from N(0, 1)·0.01, from zeros and from a constant; "
-            + "print each hidden unit's weight statistics and gradient norms over training")
-        {
-            seed, epochs, lr,
-        };
-        command.SetAction(parse => CommandRunner.Run(stderr, () =>
-        {
-            var r = ZeroInitExperiment.Run(new ZeroInitOptions
-            {
-                Seed = ExperimentCommand.SeedValue(parse, seed),
-                Epochs = ExperimentCommand.EpochsValue(parse, epochs),
-                LearningRate = ExperimentCommand.LearningRateValue(parse, lr),
-            });
-            Print(r, stdout);
-            return ExitCodes.Ok;
-        }));
-        return command;
-    }
+    public static Command Create(TextWriter stdout, TextWriter stderr) => ExperimentCommand.SeedEpochsLearningRate("zero-init",
+        "Seed 000, practice 1b: train the one-hidden-layer ReLU network from N(0, 1)·0.01, from zeros and from a constant; "
+        + "print each hidden unit's weight statistics and gradient norms over training",
+        stderr, new ZeroInitOptions().Epochs, "Iterations of the loop (one full-batch step each)", new ZeroInitOptions().LearningRate,
+        (seed, epochs, lr) => ZeroInitExperiment.Run(new ZeroInitOptions { Seed = seed, Epochs = epochs, LearningRate = lr }),
+        r => Print(r, stdout));
 
     private static void Print(ZeroInitResult r, TextWriter stdout)
     {

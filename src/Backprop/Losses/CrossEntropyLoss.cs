@@ -40,15 +40,18 @@ public sealed class CrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloating
         {
             ReadOnlySpan<T> z = p.Slice(n * features, features);
             Span<T> e = _exp.AsSpan(n * features, features);
-            T max = Max(z), sumExp = T.Zero, sumShifted = T.Zero;
-            for (int c = 0; c < features; c++)
-            {
-                sumExp += e[c] = T.Exp(z[c] - max);
-                sumShifted += z[c] - max;
-            }
+            T max = Max(z), sumExp = T.Zero;
+            for (int c = 0; c < features; c++) sumExp += e[c] = T.Exp(z[c] - max);
             _sumExp[n] = sumExp;
             T label = z[int.CreateTruncating(y[n])] - max;
-            sum += LabelSmoothing == 0 ? T.Log(sumExp) - label : T.Log(sumExp) - (T.One - epsilon) * label - spread * sumShifted;
+            if (LabelSmoothing == 0)
+            {
+                sum += T.Log(sumExp) - label;
+                continue;
+            }
+            T sumShifted = T.Zero; // Σ_c (z_c − m): only the smoothed target needs it
+            for (int c = 0; c < features; c++) sumShifted += z[c] - max;
+            sum += T.Log(sumExp) - (T.One - epsilon) * label - spread * sumShifted;
         }
         return sum / C(batch);
     }
