@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
+using Backprop.IO;
 using Backprop.Losses;
 using Backprop.Models;
 using Backprop.Tensors;

@@ -79,7 +79,7 @@ public static class GradientFlow
                 Tanh<T> => Fraction(pass.Outputs[i].Values, y => Math.Abs(y) > TanhSaturation),
                 _ => null,
             };
-            layers.Add(new LayerFlow(i, ModelFile.Describe(layer), layer.OutputShape, parameters,
+            layers.Add(new LayerFlow(i, layer.ToString(), layer.OutputShape, parameters,
                 Norm(pass.InputGrads[i].Values), Norm(pass.OutputGrads[i].Values), dead, saturated));
         }
         return new GradientFlowReport(pass.Loss, batch.X.Shape[0], layers);

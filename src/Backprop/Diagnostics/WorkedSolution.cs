@@ -137,5 +137,5 @@ public sealed record WorkedSolution(
     }
 
     private static string Title<T>(Layer<T> layer, int batch) where T : unmanaged, IFloatingPointIeee754<T> =>
-        $"{ModelFile.Describe(layer)}: {Tensor.Format(Tensor.Batched(batch, layer.InputShape))} → {Tensor.Format(Tensor.Batched(batch, layer.OutputShape))}";
+        $"{layer.ToString()}: {Tensor.Format(Tensor.Batched(batch, layer.InputShape))} → {Tensor.Format(Tensor.Batched(batch, layer.OutputShape))}";
 }

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
+using Backprop.IO;
 using Backprop.Models;
 using Backprop.Tensors;
 

@@ -16,6 +16,9 @@ public readonly record struct WindowGeometry(
     public int PatchSize => Channels * KernelHeight * KernelWidth;
     public int ImageSize => Channels * Height * Width;
 
+    /// <summary>Whether the kernel fits inside the padded image (at least one output position).</summary>
+    public bool Fits => Height + 2 * PadHeight >= KernelHeight && Width + 2 * PadWidth >= KernelWidth;
+
     /// <summary>The output columns ox whose input column ox·s − p + kx lies inside the image: [lo, hi).</summary>
     internal (int Lo, int Hi) InsideColumns(int kx)
     {

@@ -4,6 +4,12 @@ using Backprop.Tensors;
 
 namespace Backprop.Layers;
 
+/// <summary>The description of an element-wise layer: the output has the input's shape, and there are no parameters.</summary>
+public abstract record Activation : LayerSpec
+{
+    public sealed override LayerLayout Layout(int[] inputShape, string where) => SameShape(inputShape);
+}
+
 /// <summary>
 /// An element-wise function y = f(x). Subclasses write f and its derivative on spans; this base class owns the
 /// buffers and the cache (the input x and output y, both kept because some derivatives are cheaper from y).

@@ -4,6 +4,25 @@ using Backprop.Tensors;
 namespace Backprop.Layers;
 
 /// <summary>
+/// The description of a <see cref="DiagonalLinear{T}"/>: <c>{"type": "diagonal_linear"}</c>, one weight per feature of
+/// a flat input. Not among <see cref="LayerKinds"/>: it is built in code, never read from a model file.
+/// </summary>
+public sealed record DiagonalLinear : LayerSpec
+{
+    public static LayerKind Definition { get; } = new("diagonal_linear", ["type"], _ => new DiagonalLinear());
+
+    public override LayerKind Kind => Definition;
+
+    public override LayerLayout Layout(int[] inputShape, string where)
+    {
+        NeedRank(inputShape, 1, "a flat input [features]", where);
+        return new LayerLayout(Type, inputShape, inputShape, [("weight", [inputShape[0]])], 0);
+    }
+
+    public override Layer<T> Create<T>(int[] inputShape) => new DiagonalLinear<T>(inputShape[0]);
+}
+
+/// <summary>
 /// A linear layer whose weight matrix is diagonal: y[n, k] = w[k] · x[n, k], one scalar weight per feature and no bias.
 /// It is Linear(F, F, bias: false) with every off-diagonal weight held at zero, written as its own layer so that the
 /// zeros are structural (no masked gradients). Seed 000's practice problem 2 builds its two chains from it: feature k
@@ -24,7 +43,7 @@ public sealed class DiagonalLinear<T> : Layer<T> where T : unmanaged, IFloatingP
         Parameters = [Weight];
     }
 
-    public override string Type => "diagonal_linear";
+    public override LayerSpec Spec => new DiagonalLinear();
     public int Features { get; }
     public Parameter<T> Weight { get; }
     public override IReadOnlyList<Parameter<T>> Parameters { get; }

@@ -2,6 +2,16 @@ using System.Numerics;
 
 namespace Backprop.Layers;
 
+/// <summary>The description of a <see cref="GELU{T}"/>: <c>{"type": "gelu"}</c>.</summary>
+public sealed record GELU() : Activation
+{
+    public static LayerKind Definition { get; } = new("gelu", ["type"], _ => new GELU());
+
+    public override LayerKind Kind => Definition;
+
+    public override Layer<T> Create<T>(int[] inputShape) => new GELU<T>(inputShape);
+}
+
 /// <summary>
 /// Exact GELU: y = x · Φ(x) = x · ½(1 + erf(x/√2)).
 /// dy/dx = Φ(x) + x · φ(x), with φ(x) = e^(−x²/2) / √(2π) the standard normal density.
@@ -10,7 +20,7 @@ public sealed class GELU<T>(int[] shape) : Activation<T>(shape) where T : unmana
 {
     private static readonly T Half = C(0.5), InvSqrt2 = C(0.70710678118654752440), InvSqrt2Pi = C(0.39894228040143267794);
 
-    public override string Type => "gelu";
+    public override LayerSpec Spec => new GELU();
 
     protected override void Forward(ReadOnlySpan<T> x, Span<T> y)
     {

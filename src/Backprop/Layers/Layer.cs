@@ -21,8 +21,14 @@ public abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
         OutputShape = outputShape;
     }
 
+    /// <summary>
+    /// What the layer is, as its model-file entry says it (type and arguments, no values): the one description of
+    /// the layer type that model files, exports and tools read.
+    /// </summary>
+    public abstract LayerSpec Spec { get; }
+
     /// <summary>The layer's name in model files ("linear", "relu", ...).</summary>
-    public abstract string Type { get; }
+    public string Type => Spec.Type;
 
     /// <summary>Shape of one example going in (without the batch dimension).</summary>
     public int[] InputShape { get; }
@@ -51,16 +57,5 @@ public abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Reads like the layer's entry in a model file, without values.</summary>
-    public override string ToString() => Models.ModelFile.Describe(this);
-}
-
-/// <summary>A trainable tensor and the gradient accumulated for it.</summary>
-public sealed class Parameter<T>(string name, Tensor<T> value) where T : unmanaged, IFloatingPointIeee754<T>
-{
-    /// <summary>"weight" or "bias"; the model prefixes the layer index ("0.weight").</summary>
-    public string Name { get; } = name;
-
-    public Tensor<T> Value { get; } = value;
-
-    public Tensor<T> Grad { get; } = new Tensor<T>((int[])value.Shape.Clone());
+    public override string ToString() => Spec.ToString();
 }

@@ -2,8 +2,37 @@ using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Backprop.Kernels;
 using Backprop.Tensors;
+using System.Text;
 
 namespace Backprop.Layers;
+
+/// <summary>
+/// The description of a <see cref="Linear{T}"/>, as a model file gives it: <c>{"type": "linear", "out": 10}</c>
+/// (PyTorch's out_features; in_features is the size of the flat input), optionally <c>"bias": false</c>, parameter
+/// values and initialisers (<see cref="WeightedLayerSpec"/>).
+/// </summary>
+public sealed record Linear(int OutFeatures, bool Bias = true) : WeightedLayerSpec(Bias)
+{
+    public static LayerKind Definition { get; } = new("linear", ["type", "out", .. ParameterFields], f =>
+    {
+        int outFeatures = f.Integer("out", 1);
+        var p = f.WeightAndBias();
+        return new Linear(outFeatures, p.HasBias) { Values = p.Values, Init = p.Init, BiasInit = p.BiasInit };
+    });
+
+    public override LayerKind Kind => Definition;
+
+    public override LayerLayout Layout(int[] inputShape, string where)
+    {
+        NeedRank(inputShape, 1, "a flat input [features]", where, "; add a flatten layer before it");
+        NeedSize(where, "weight", OutFeatures, inputShape[0]);
+        return new LayerLayout(Type, inputShape, [OutFeatures], Parameters([OutFeatures, inputShape[0]]), 0);
+    }
+
+    public override Layer<T> Create<T>(int[] inputShape) => new Linear<T>(inputShape[0], OutFeatures, Bias);
+
+    protected override void WriteArguments(StringBuilder sb) => Field(sb, "out", OutFeatures.ToString());
+}
 
 /// <summary>
 /// Fully connected layer, PyTorch's convention: y = x·Wᵀ + b with W of shape [out_features, in_features].
@@ -22,7 +51,7 @@ public sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         Parameters = Bias is null ? [Weight] : [Weight, Bias];
     }
 
-    public override string Type => "linear";
+    public override LayerSpec Spec => new Linear(OutFeatures, Bias is not null);
     public int InFeatures { get; }
     public int OutFeatures { get; }
     public Parameter<T> Weight { get; }

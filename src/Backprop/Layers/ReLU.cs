@@ -1,6 +1,22 @@
 using System.Numerics;
+using System.Text;
 
 namespace Backprop.Layers;
+
+/// <summary>The description of a <see cref="ReLU{T}"/>: <c>{"type": "relu"}</c>, or <c>{"type": "relu", "scale": 5}</c> for 5·ReLU.</summary>
+public sealed record ReLU(double Scale = 1.0) : Activation
+{
+    public static LayerKind Definition { get; } = new("relu", ["type", "scale"], f => new ReLU(f.Number("scale", 1.0)));
+
+    public override LayerKind Kind => Definition;
+
+    public override Layer<T> Create<T>(int[] inputShape) => new ReLU<T>(inputShape, Scale);
+
+    protected override void WriteArguments(StringBuilder sb)
+    {
+        if (Scale != 1.0) Field(sb, "scale", Number(Scale));
+    }
+}
 
 /// <summary>
 /// Scaled rectifier y = scale · max(0, x) (scale 1 is PyTorch's ReLU; seed 001 uses 5·ReLU).
@@ -10,7 +26,7 @@ public sealed class ReLU<T>(int[] shape, double scale = 1.0) : Activation<T>(sha
 {
     private readonly T _scale = T.CreateChecked(scale);
 
-    public override string Type => "relu";
+    public override LayerSpec Spec => new ReLU(Scale);
 
     public double Scale { get; } = scale;
 

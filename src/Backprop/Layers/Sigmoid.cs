@@ -2,10 +2,20 @@ using System.Numerics;
 
 namespace Backprop.Layers;
 
+/// <summary>The description of a <see cref="Sigmoid{T}"/>: <c>{"type": "sigmoid"}</c>.</summary>
+public sealed record Sigmoid() : Activation
+{
+    public static LayerKind Definition { get; } = new("sigmoid", ["type"], _ => new Sigmoid());
+
+    public override LayerKind Kind => Definition;
+
+    public override Layer<T> Create<T>(int[] inputShape) => new Sigmoid<T>(inputShape);
+}
+
 /// <summary>y = 1 / (1 + e^(−x)); dy/dx = y(1 − y).</summary>
 public sealed class Sigmoid<T>(int[] shape) : Activation<T>(shape) where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public override string Type => "sigmoid";
+    public override LayerSpec Spec => new Sigmoid();
 
     protected override void Forward(ReadOnlySpan<T> x, Span<T> y)
     {

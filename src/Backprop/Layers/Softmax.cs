@@ -3,6 +3,22 @@ using Backprop.Tensors;
 
 namespace Backprop.Layers;
 
+/// <summary>The description of a <see cref="Softmax{T}"/>: <c>{"type": "softmax"}</c>, over the features of a flat input.</summary>
+public sealed record Softmax() : LayerSpec
+{
+    public static LayerKind Definition { get; } = new("softmax", ["type"], _ => new Softmax());
+
+    public override LayerKind Kind => Definition;
+
+    public override LayerLayout Layout(int[] inputShape, string where)
+    {
+        NeedRank(inputShape, 1, "a flat input [features]", where, "; softmax acts over the features of each example, so add a flatten layer before it");
+        return SameShape(inputShape);
+    }
+
+    public override Layer<T> Create<T>(int[] inputShape) => new Softmax<T>(inputShape[0]);
+}
+
 /// <summary>
 /// Softmax over the features of each example (PyTorch's Softmax(dim=1)) on [N, F]:
 /// y_k = e^(x_k − max x) / Σ_j e^(x_j − max x). Its Jacobian is ∂y_k/∂x_i = y_k(δ_ki − y_i), so
@@ -12,7 +28,7 @@ public sealed class Softmax<T>(int features) : Layer<T>([features], [features]) 
 {
     private Tensor<T>? _output, _inputGrad;
 
-    public override string Type => "softmax";
+    public override LayerSpec Spec => new Softmax();
 
     public override Tensor<T> Forward(Tensor<T> input)
     {

@@ -1,6 +1,28 @@
 using System.Numerics;
+using System.Text;
 
 namespace Backprop.Layers;
+
+/// <summary>The description of a <see cref="Softplus{T}"/>: <c>{"type": "softplus", "beta": 1, "threshold": 20}</c> (β ≠ 0).</summary>
+public sealed record Softplus(double Beta = 1.0, double Threshold = 20.0) : Activation
+{
+    public static LayerKind Definition { get; } = new("softplus", ["type", "beta", "threshold"], f =>
+    {
+        double beta = f.Number("beta", 1.0);
+        if (beta == 0) throw f.Error("beta", "must not be 0");
+        return new Softplus(beta, f.Number("threshold", 20.0));
+    });
+
+    public override LayerKind Kind => Definition;
+
+    public override Layer<T> Create<T>(int[] inputShape) => new Softplus<T>(inputShape, Beta, Threshold);
+
+    protected override void WriteArguments(StringBuilder sb)
+    {
+        Field(sb, "beta", Number(Beta));
+        Field(sb, "threshold", Number(Threshold));
+    }
+}
 
 /// <summary>
 /// y = log(1 + e^(βx)) / β, and y = x where βx &gt; threshold (PyTorch's rule, which also keeps e^(βx) finite).
@@ -11,7 +33,7 @@ public sealed class Softplus<T>(int[] shape, double beta = 1.0, double threshold
 {
     private readonly T _beta = T.CreateChecked(beta), _threshold = T.CreateChecked(threshold);
 
-    public override string Type => "softplus";
+    public override LayerSpec Spec => new Softplus(Beta, Threshold);
 
     public double Beta { get; } = beta;
 

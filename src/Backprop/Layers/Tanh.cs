@@ -2,10 +2,20 @@ using System.Numerics;
 
 namespace Backprop.Layers;
 
+/// <summary>The description of a <see cref="Tanh{T}"/>: <c>{"type": "tanh"}</c>.</summary>
+public sealed record Tanh() : Activation
+{
+    public static LayerKind Definition { get; } = new("tanh", ["type"], _ => new Tanh());
+
+    public override LayerKind Kind => Definition;
+
+    public override Layer<T> Create<T>(int[] inputShape) => new Tanh<T>(inputShape);
+}
+
 /// <summary>y = tanh(x); dy/dx = 1 − y².</summary>
 public sealed class Tanh<T>(int[] shape) : Activation<T>(shape) where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public override string Type => "tanh";
+    public override LayerSpec Spec => new Tanh();
 
     protected override void Forward(ReadOnlySpan<T> x, Span<T> y)
     {

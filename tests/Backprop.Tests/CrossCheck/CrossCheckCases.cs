@@ -142,11 +142,7 @@ internal static class CrossCheckCases
                 {
                     int length = b.Shape[1], padding = b.Between(0, 2);
                     int kernel = b.Between(1, Math.Min(5, length + 2 * padding));
-                    b.Add(new LayerSpec
-                    {
-                        Type = "conv1d", Out = b.Between(1, 4), KernelSize = [kernel], Stride = [b.Between(1, 3)], Padding = [padding],
-                        HasBias = b.Bias(),
-                    });
+                    b.Add(new Conv1d(b.Between(1, 4), kernel, b.Between(1, 3), padding, b.Bias()));
                     if (b.Rng.NextInt(5) != 0) b.Add(Activation(b.Pick([.. Activations]), b));
                 }
                 flatOutput = b.Rng.NextInt(5) < 3; // value and probability losses also see an unflattened [N, C, L] output
@@ -155,17 +151,17 @@ internal static class CrossCheckCases
             case "conv2d-maxpool" or "conv2d-avgpool":
             {
                 b = new Builder([1 + rng.NextInt(3), 5 + rng.NextInt(5), 5 + rng.NextInt(5)], rng);
-                string pool = family == "conv2d-maxpool" ? "maxpool2d" : "avgpool2d";
+                bool max = family == "conv2d-maxpool";
                 AddConv2d(b);
                 bool actFirst = b.Rng.NextInt(2) == 0;
                 string act = b.Pick([.. Activations]);
                 if (actFirst) b.Add(Activation(act, b));
-                AddPool(b, pool);
+                AddPool(b, max);
                 if (!actFirst) b.Add(Activation(act, b));
                 if (b.Rng.NextInt(2) == 0)
                 {
                     AddConv2d(b);
-                    if (b.Rng.NextInt(2) == 0) AddPool(b, pool);
+                    if (b.Rng.NextInt(2) == 0) AddPool(b, max);
                     b.Add(Activation(b.Pick([.. Activations]), b));
                 }
                 flatOutput = b.Rng.NextInt(5) < 3;
@@ -179,7 +175,7 @@ internal static class CrossCheckCases
                 int hidden = b.Between(act is null ? 0 : 1, 3);
                 for (int i = 0; i < hidden; i++)
                 {
-                    b.Add(new LayerSpec { Type = "linear", Out = b.Between(2, 6), HasBias = b.Bias() });
+                    b.Add(new Linear(b.Between(2, 6), b.Bias()));
                     b.Add(Activation(act ?? b.Pick([.. Activations]), b));
                 }
                 break;
@@ -188,29 +184,29 @@ internal static class CrossCheckCases
 
         bool softmax = family == "softmax";
         bool needsFlat = softmax || target is TargetKind.ClassIndices or TargetKind.Signs || flatOutput;
-        if (needsFlat && b.Shape.Length > 1) b.Add(new LayerSpec { Type = "flatten" });
+        if (needsFlat && b.Shape.Length > 1) b.Add(new Flatten());
         bool flat = b.Shape.Length == 1;
         switch (target)
         {
             case TargetKind.ClassIndices:
-                b.Add(new LayerSpec { Type = "linear", Out = b.Between(2, 5), HasBias = b.Bias() });
-                if (softmax) b.Add(new LayerSpec { Type = "softmax" });
+                b.Add(new Linear(b.Between(2, 5), b.Bias()));
+                if (softmax) b.Add(new Softmax());
                 break;
             case TargetKind.Signs:
                 if (softmax)
                 {
                     // softmax over one feature is constant 1, so put it before the single output.
-                    b.Add(new LayerSpec { Type = "linear", Out = b.Between(2, 4), HasBias = b.Bias() });
-                    b.Add(new LayerSpec { Type = "softmax" });
+                    b.Add(new Linear(b.Between(2, 4), b.Bias()));
+                    b.Add(new Softmax());
                 }
-                b.Add(new LayerSpec { Type = "linear", Out = 1, HasBias = b.Bias() });
+                b.Add(new Linear(1, b.Bias()));
                 break;
             default:
                 // Values (mse, sse, half_sse) and probabilities: bce reads them from a sigmoid (or softmax),
                 // bce_with_logits from the raw output.
-                if (flat) b.Add(new LayerSpec { Type = "linear", Out = b.Between(softmax ? 2 : 1, 4), HasBias = b.Bias() });
-                if (softmax) b.Add(new LayerSpec { Type = "softmax" });
-                else if (lossName == "bce") b.Add(new LayerSpec { Type = "sigmoid" });
+                if (flat) b.Add(new Linear(b.Between(softmax ? 2 : 1, 4), b.Bias()));
+                if (softmax) b.Add(new Softmax());
+                else if (lossName == "bce") b.Add(new Sigmoid());
                 break;
         }
         return b.Spec();
@@ -223,13 +219,10 @@ internal static class CrossCheckCases
         int maxKw = Math.Min(3, s[2] + 2 * pw);
         int kh = b.Between(1, Math.Min(3, s[1] + 2 * ph)), kw = b.Pick(Math.Min(kh, maxKw), b.Between(1, maxKw)); // square or not
         int sh = b.Between(1, 2), sw = b.Pick(sh, b.Between(1, 2));
-        b.Add(new LayerSpec
-        {
-            Type = "conv2d", Out = b.Between(1, 4), KernelSize = [kh, kw], Stride = [sh, sw], Padding = [ph, pw], HasBias = b.Bias(),
-        });
+        b.Add(new Conv2d(b.Between(1, 4), (kh, kw), (sh, sw), (ph, pw), b.Bias()));
     }
 
-    private static void AddPool(Builder b, string type)
+    private static void AddPool(Builder b, bool max)
     {
         int[] s = b.Shape;
         if (s[1] < 2 || s[2] < 2) return;
@@ -237,17 +230,20 @@ internal static class CrossCheckCases
         int kh = b.Between(2, Math.Min(3, s[1])), kw = b.Pick(Math.Min(kh, maxKw), b.Between(1, maxKw));
         // Stride as the kernel (the default), or smaller so that windows overlap and gradients add up.
         int[] stride = b.Pick<int[]>([kh, kw], [1, 1], [1, kw], [kh, 1]);
-        b.Add(new LayerSpec { Type = type, KernelSize = [kh, kw], Stride = stride });
+        b.Add(max ? new MaxPool2d((kh, kw), (stride[0], stride[1])) : new AvgPool2d((kh, kw), (stride[0], stride[1])));
     }
 
     private static LayerSpec Activation(string kind, Builder b) => kind switch
     {
-        "relu" => new LayerSpec { Type = "relu" },
-        "relu-scaled" => new LayerSpec { Type = "relu", Scale = b.Pick(5.0, 0.5, 2.5, -1.5) },
-        "leaky_relu" => new LayerSpec { Type = "leaky_relu", NegativeSlope = b.Pick(0.01, 0.1, 0.3, -0.2) },
+        "relu" => new ReLU(),
+        "relu-scaled" => new ReLU(b.Pick(5.0, 0.5, 2.5, -1.5)),
+        "leaky_relu" => new LeakyReLU(b.Pick(0.01, 0.1, 0.3, -0.2)),
         // Small thresholds put some inputs past them, where softplus switches to the identity (as torch does).
-        "softplus" => new LayerSpec { Type = "softplus", Beta = b.Pick(1.0, 0.5, 2.0, 3.0, -1.0), Threshold = b.Pick(20.0, 1.0, 2.5) },
-        "sigmoid" or "tanh" or "gelu" or "identity" => new LayerSpec { Type = kind },
+        "softplus" => new Softplus(b.Pick(1.0, 0.5, 2.0, 3.0, -1.0), b.Pick(20.0, 1.0, 2.5)),
+        "sigmoid" => new Sigmoid(),
+        "tanh" => new Tanh(),
+        "gelu" => new GELU(),
+        "identity" => new Identity(),
         _ => throw new ArgumentException($"unknown activation {kind}"),
     };
 

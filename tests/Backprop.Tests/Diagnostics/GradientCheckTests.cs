@@ -5,6 +5,8 @@ using Backprop.Losses;
 using Backprop.Models;
 using Backprop.Tensors;
 
+using Backprop.Tests.Support;
+
 namespace Backprop.Tests.Diagnostics;
 
 public class GradientCheckTests
@@ -12,7 +14,7 @@ public class GradientCheckTests
     /// <summary>tanh with a backward pass off by a constant factor: the kind of slip the check exists to catch.</summary>
     private sealed class MisscaledTanh(int[] shape, double factor) : Activation<double>(shape)
     {
-        public override string Type => "misscaled_tanh";
+        public override LayerSpec Spec => new TestLayerSpec("misscaled_tanh");
 
         protected override void Forward(ReadOnlySpan<double> x, Span<double> y)
         {
@@ -37,7 +39,7 @@ public class GradientCheckTests
         }
 
         public Parameter<double> Weight { get; }
-        public override string Type => "scale";
+        public override LayerSpec Spec => new TestLayerSpec("scale");
         public override IReadOnlyList<Parameter<double>> Parameters => [Weight];
 
         public override Tensor<double> Forward(Tensor<double> input)

@@ -11,24 +11,25 @@ public class Conv1dTests
     private static (int[] Shape, double[] Values) Reference(LayerCase c)
     {
         var r = c.Recipe;
-        int channels = r.InputShape[0], length = r.InputShape[1], k = r.Kernel.W, s = r.Stride.W, p = r.Padding.W;
+        var conv = (Conv1d)r.Spec;
+        int channels = r.InputShape[0], length = r.InputShape[1], k = conv.KernelSize, s = conv.Stride, p = conv.Padding;
         int outLength = (length + 2 * p - k) / s + 1;
         double[] weight = c.ParameterValues[0], x = c.Input;
-        var y = new double[c.Batch * r.Out * outLength];
+        var y = new double[c.Batch * conv.OutChannels * outLength];
         for (int n = 0; n < c.Batch; n++)
-            for (int o = 0; o < r.Out; o++)
+            for (int o = 0; o < conv.OutChannels; o++)
                 for (int t = 0; t < outLength; t++)
                 {
-                    double sum = r.Bias ? c.ParameterValues[1][o] : 0;
+                    double sum = conv.Bias ? c.ParameterValues[1][o] : 0;
                     for (int ch = 0; ch < channels; ch++)
                         for (int j = 0; j < k; j++)
                         {
                             int i = t * s - p + j;
                             if (i >= 0 && i < length) sum += weight[(o * channels + ch) * k + j] * x[(n * channels + ch) * length + i];
                         }
-                    y[(n * r.Out + o) * outLength + t] = sum;
+                    y[(n * conv.OutChannels + o) * outLength + t] = sum;
                 }
-        return ([r.Out, outLength], y);
+        return ([conv.OutChannels, outLength], y);
     }
 
     [Fact]

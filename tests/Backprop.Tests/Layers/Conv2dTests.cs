@@ -14,16 +14,17 @@ public class Conv2dTests
     public static (int[] Shape, double[] Values) Reference(LayerCase c)
     {
         var r = c.Recipe;
+        var conv = (Conv2d)r.Spec;
         int channels = r.InputShape[0], h = r.InputShape[1], w = r.InputShape[2];
-        var (kh, kw) = r.Kernel;
-        var (sh, sw) = r.Stride;
-        var (ph, pw) = r.Padding;
+        var (kh, kw) = conv.KernelSize;
+        var (sh, sw) = conv.Stride;
+        var (ph, pw) = conv.Padding;
         int ho = (h + 2 * ph - kh) / sh + 1, wo = (w + 2 * pw - kw) / sw + 1;
         double[] weight = c.ParameterValues[0], x = c.Input;
-        double[]? bias = r.Bias ? c.ParameterValues[1] : null;
-        var y = new double[c.Batch * r.Out * ho * wo];
+        double[]? bias = conv.Bias ? c.ParameterValues[1] : null;
+        var y = new double[c.Batch * conv.OutChannels * ho * wo];
         for (int n = 0; n < c.Batch; n++)
-            for (int o = 0; o < r.Out; o++)
+            for (int o = 0; o < conv.OutChannels; o++)
                 for (int oy = 0; oy < ho; oy++)
                     for (int ox = 0; ox < wo; ox++)
                     {
@@ -36,9 +37,9 @@ public class Conv2dTests
                                     if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                                     sum += weight[((o * channels + ch) * kh + ky) * kw + kx] * x[((n * channels + ch) * h + iy) * w + ix];
                                 }
-                        y[((n * r.Out + o) * ho + oy) * wo + ox] = sum;
+                        y[((n * conv.OutChannels + o) * ho + oy) * wo + ox] = sum;
                     }
-        return ([r.Out, ho, wo], y);
+        return ([conv.OutChannels, ho, wo], y);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using Backprop.Models;
+using Backprop.Layers;
 using Backprop.Tests.Support;
 using CsCheck;
 
@@ -12,12 +12,12 @@ public class LayerPropertiesTests
 {
     private const int Iterations = 60;
 
-    public static TheoryData<string> LayerTypes => new(ModelFile.LayerTypes);
+    public static TheoryData<string> LayerTypes => new(LayerKinds.Names);
 
     [Fact]
     public void Every_layer_type_has_a_generator()
     {
-        Assert.Equal(ModelFile.LayerTypes.Order(), LayerGens.ByType.Keys.Order());
+        Assert.Equal(LayerKinds.Names.Order(), LayerGens.ByType.Keys.Order());
         foreach (var (type, gen) in LayerGens.ByType)
             Assert.Equal(type, gen.Single().Build<double>().Type);
     }

@@ -6,7 +6,7 @@ public class LeakyReLUTests
 {
     [Fact]
     public void Forward_is_x_or_slope_times_x() =>
-        ActivationReference.AssertForwardMatches("leaky_relu", (r, x) => x > 0 ? x : r.A * x);
+        ActivationReference.AssertForwardMatches("leaky_relu", (r, x) => x > 0 ? x : ((LeakyReLU)r.Spec).NegativeSlope * x);
 
     [Fact]
     public void Default_slope_and_the_derivative_at_zero()

@@ -11,13 +11,13 @@ public class LinearTests
     public void Forward_matches_x_times_W_transposed_plus_b() =>
         LayerGens.ByType["linear"].Sample(c =>
         {
-            int inF = c.Recipe.InputShape[0], outF = c.Recipe.Out;
+            int inF = c.Recipe.InputShape[0], outF = ((Linear)c.Recipe.Spec).OutFeatures;
             double[] w = c.ParameterValues[0];
             var y = new double[c.Batch * outF];
             for (int n = 0; n < c.Batch; n++)
                 for (int j = 0; j < outF; j++)
                 {
-                    double sum = c.Recipe.Bias ? c.ParameterValues[1][j] : 0;
+                    double sum = ((Linear)c.Recipe.Spec).Bias ? c.ParameterValues[1][j] : 0;
                     for (int i = 0; i < inF; i++) sum += c.Input[n * inF + i] * w[j * inF + i];
                     y[n * outF + j] = sum;
                 }

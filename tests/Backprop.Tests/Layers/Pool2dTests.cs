@@ -15,8 +15,8 @@ public class Pool2dTests
     {
         var r = c.Recipe;
         int planes = c.Batch * r.InputShape[0], h = r.InputShape[1], w = r.InputShape[2];
-        var (kh, kw) = r.Kernel;
-        var (sh, sw) = r.Stride;
+        var (kh, kw) = ((Pool2d)r.Spec).KernelSize;
+        var (sh, sw) = ((Pool2d)r.Spec).Stride;
         int ho = (h - kh) / sh + 1, wo = (w - kw) / sw + 1;
         var y = new double[planes * ho * wo];
         var dx = new double[c.Input.Length];
@@ -43,8 +43,8 @@ public class Pool2dTests
     {
         var r = c.Recipe;
         int planes = c.Batch * r.InputShape[0], h = r.InputShape[1], w = r.InputShape[2];
-        var (kh, kw) = r.Kernel;
-        var (sh, sw) = r.Stride;
+        var (kh, kw) = ((Pool2d)r.Spec).KernelSize;
+        var (sh, sw) = ((Pool2d)r.Spec).Stride;
         int ho = (h - kh) / sh + 1, wo = (w - kw) / sw + 1;
         var y = new double[planes * ho * wo];
         for (int p = 0; p < planes; p++)

@@ -6,7 +6,7 @@ public class ReLUTests
 {
     [Fact]
     public void Forward_is_scale_times_max_0_x() =>
-        ActivationReference.AssertForwardMatches("relu", (r, x) => r.A * Math.Max(0, x));
+        ActivationReference.AssertForwardMatches("relu", (r, x) => ((ReLU)r.Spec).Scale * Math.Max(0, x));
 
     [Fact]
     public void Derivative_at_zero_is_zero()

@@ -6,7 +6,7 @@ public class SoftplusTests
 {
     [Fact]
     public void Forward_is_log1p_exp_over_beta_below_the_threshold_and_x_above() =>
-        ActivationReference.AssertForwardMatches("softplus", (r, x) => r.A * x > r.B ? x : Math.Log(1 + Math.Exp(r.A * x)) / r.A);
+        ActivationReference.AssertForwardMatches("softplus", (r, x) => r.Spec is Softplus s && s.Beta * x > s.Threshold ? x : Math.Log(1 + Math.Exp(((Softplus)r.Spec).Beta * x)) / ((Softplus)r.Spec).Beta);
 
     [Fact]
     public void Above_the_threshold_returns_x_exactly_and_passes_the_gradient_through()

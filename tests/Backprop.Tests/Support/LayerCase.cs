@@ -6,57 +6,19 @@ using Backprop.Tensors;
 namespace Backprop.Tests.Support;
 
 /// <summary>
-/// How to build one layer, in either precision: the part of a random case that is not numbers. Written against the
-/// layer constructors directly (not through the model file) so that the tests do not share code with what they test.
+/// How to build one layer, in either precision: the part of a random case that is not numbers, as the layer's own
+/// description (<see cref="LayerSpec"/>) and the shape of one example going in.
 /// </summary>
-public sealed record LayerRecipe(
-    string Type,
-    int[] InputShape,
-    int Out = 0,
-    (int H, int W) Kernel = default,
-    (int H, int W) Stride = default,
-    (int H, int W) Padding = default,
-    bool Bias = true,
-    double A = 0,
-    double B = 0)
+public sealed record LayerRecipe(LayerSpec Spec, int[] InputShape)
 {
+    public string Type => Spec.Type;
+
     /// <summary>Shape of one example coming out, as the layer reports it.</summary>
     public int[] OutputShape => Create<double>().OutputShape;
 
-    public Layer<T> Create<T>() where T : unmanaged, IFloatingPointIeee754<T> => Type switch
-    {
-        "linear" => new Linear<T>(InputShape[0], Out, Bias),
-        "conv1d" => new Conv1d<T>(InputShape, Out, Kernel.W, Stride.W, Padding.W, Bias),
-        "conv2d" => new Conv2d<T>(InputShape, Out, Kernel, Stride, Padding, Bias),
-        "maxpool2d" => new MaxPool2d<T>(InputShape, Kernel, Stride),
-        "avgpool2d" => new AvgPool2d<T>(InputShape, Kernel, Stride),
-        "flatten" => new Flatten<T>(InputShape),
-        "relu" => new ReLU<T>(InputShape, A),
-        "leaky_relu" => new LeakyReLU<T>(InputShape, A),
-        "sigmoid" => new Sigmoid<T>(InputShape),
-        "tanh" => new Tanh<T>(InputShape),
-        "softplus" => new Softplus<T>(InputShape, A, B),
-        "gelu" => new GELU<T>(InputShape),
-        "identity" => new Identity<T>(InputShape),
-        "softmax" => new Softmax<T>(InputShape[0]),
-        _ => throw new ArgumentException($"no recipe for layer type '{Type}'"),
-    };
+    public Layer<T> Create<T>() where T : unmanaged, IFloatingPointIeee754<T> => Spec.Create<T>(InputShape);
 
-    public override string ToString()
-    {
-        string detail = Type switch
-        {
-            "linear" => $"out {Out}, bias {Bias}",
-            "conv1d" => $"out {Out}, kernel {Kernel.W}, stride {Stride.W}, padding {Padding.W}, bias {Bias}",
-            "conv2d" => $"out {Out}, kernel {Kernel}, stride {Stride}, padding {Padding}, bias {Bias}",
-            "maxpool2d" or "avgpool2d" => $"kernel {Kernel}, stride {Stride}",
-            "relu" => $"scale {A:R}",
-            "leaky_relu" => $"negative_slope {A:R}",
-            "softplus" => $"beta {A:R}, threshold {B:R}",
-            _ => "",
-        };
-        return $"{Type}({detail}) on [N, {string.Join(", ", InputShape)}]";
-    }
+    public override string ToString() => $"{Spec} on [N, {string.Join(", ", InputShape)}]";
 }
 
 /// <summary>

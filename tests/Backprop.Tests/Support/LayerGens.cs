@@ -1,3 +1,4 @@
+using Backprop.Layers;
 using Backprop.Tensors;
 using CsCheck;
 
@@ -20,13 +21,13 @@ public static class LayerGens
 
     public static readonly IReadOnlyDictionary<string, Gen<LayerCase>> ByType = new Dictionary<string, Gen<LayerCase>>
     {
-        ["linear"] = Cases(
+        [Linear.Definition.Name] = Cases(
             from inF in Gen.Int[1, 5]
             from outF in Gen.Int[1, 5]
             from bias in Gen.Bool
-            select new LayerRecipe("linear", [inF], Out: outF, Bias: bias)),
+            select new LayerRecipe(new Linear(outF, bias), [inF])),
 
-        ["conv1d"] = Cases(
+        [Conv1d.Definition.Name] = Cases(
             from c in Gen.Int[1, 3]
             from o in Gen.Int[1, 3]
             from k in Gen.Int[1, 4]
@@ -34,9 +35,9 @@ public static class LayerGens
             from p in Gen.Int[0, 2]
             from extra in Gen.Int[0, 5]
             from bias in Gen.Bool
-            select new LayerRecipe("conv1d", [c, Math.Max(1, k - 2 * p) + extra], Out: o, Kernel: (1, k), Stride: (1, s), Padding: (0, p), Bias: bias)),
+            select new LayerRecipe(new Conv1d(o, k, s, p, bias), [c, Math.Max(1, k - 2 * p) + extra])),
 
-        ["conv2d"] = Cases(
+        [Conv2d.Definition.Name] = Cases(
             from c in Gen.Int[1, 3]
             from o in Gen.Int[1, 3]
             from kh in Gen.Int[1, 3]
@@ -48,49 +49,49 @@ public static class LayerGens
             from extraH in Gen.Int[0, 4]
             from extraW in Gen.Int[0, 4]
             from bias in Gen.Bool
-            select new LayerRecipe("conv2d", [c, Math.Max(1, kh - 2 * ph) + extraH, Math.Max(1, kw - 2 * pw) + extraW],
-                Out: o, Kernel: (kh, kw), Stride: (sh, sw), Padding: (ph, pw), Bias: bias)),
+            select new LayerRecipe(new Conv2d(o, (kh, kw), (sh, sw), (ph, pw), bias),
+                [c, Math.Max(1, kh - 2 * ph) + extraH, Math.Max(1, kw - 2 * pw) + extraW])),
 
-        ["maxpool2d"] = Cases(Pool("maxpool2d"), (_, n) => Value.Array[n].Select(v => Values.Spread(v, KinkGap))),
+        [MaxPool2d.Definition.Name] = Cases(Pool((k, s) => new MaxPool2d(k, s)), (_, n) => Value.Array[n].Select(v => Values.Spread(v, KinkGap))),
 
-        ["avgpool2d"] = Cases(Pool("avgpool2d")),
+        [AvgPool2d.Definition.Name] = Cases(Pool((k, s) => new AvgPool2d(k, s))),
 
-        ["flatten"] = Cases(AnyShape.Select(s => new LayerRecipe("flatten", s))),
+        [Flatten.Definition.Name] = Cases(AnyShape.Select(s => new LayerRecipe(new Flatten(), s))),
 
-        ["relu"] = Cases(
+        [ReLU.Definition.Name] = Cases(
             from shape in AnyShape
             from scale in Gen.Double[-3, 3]
-            select new LayerRecipe("relu", shape, A: scale),
+            select new LayerRecipe(new ReLU(scale), shape),
             (_, n) => AwayFrom(0, Value).Array[n]),
 
-        ["leaky_relu"] = Cases(
+        [LeakyReLU.Definition.Name] = Cases(
             from shape in AnyShape
             from slope in Gen.Double[-0.5, 1.5]
-            select new LayerRecipe("leaky_relu", shape, A: slope),
+            select new LayerRecipe(new LeakyReLU(slope), shape),
             (_, n) => AwayFrom(0, Value).Array[n]),
 
-        ["sigmoid"] = Cases(AnyShape.Select(s => new LayerRecipe("sigmoid", s)), (_, n) => Gen.Double[-6, 6].Array[n]),
+        [Sigmoid.Definition.Name] = Cases(AnyShape.Select(s => new LayerRecipe(new Sigmoid(), s)), (_, n) => Gen.Double[-6, 6].Array[n]),
 
-        ["tanh"] = Cases(AnyShape.Select(s => new LayerRecipe("tanh", s)), (_, n) => Gen.Double[-4, 4].Array[n]),
+        [Tanh.Definition.Name] = Cases(AnyShape.Select(s => new LayerRecipe(new Tanh(), s)), (_, n) => Gen.Double[-4, 4].Array[n]),
 
         // β of either sign; x is drawn both near 0 and around the threshold x = threshold/β, so that cases mix the
         // log1p branch with the y = x branch above it.
-        ["softplus"] = Cases(
+        [Softplus.Definition.Name] = Cases(
             from shape in AnyShape
             from beta in Gen.OneOf(Gen.Double[0.5, 3], Gen.Double[-2, -0.5])
             from threshold in Gen.Double[1, 20]
-            select new LayerRecipe("softplus", shape, A: beta, B: threshold),
-            (recipe, n) => AwayFrom(recipe.B / recipe.A, Gen.OneOf(Value, Gen.Double[recipe.B / recipe.A - 3, recipe.B / recipe.A + 3])).Array[n]),
+            select new LayerRecipe(new Softplus(beta, threshold), shape),
+            (recipe, n) => AwayFrom(Kink(recipe), Gen.OneOf(Value, Gen.Double[Kink(recipe) - 3, Kink(recipe) + 3])).Array[n]),
 
-        ["gelu"] = Cases(AnyShape.Select(s => new LayerRecipe("gelu", s)), (_, n) => Gen.Double[-5, 5].Array[n]),
+        [GELU.Definition.Name] = Cases(AnyShape.Select(s => new LayerRecipe(new GELU(), s)), (_, n) => Gen.Double[-5, 5].Array[n]),
 
-        ["identity"] = Cases(AnyShape.Select(s => new LayerRecipe("identity", s))),
+        [Identity.Definition.Name] = Cases(AnyShape.Select(s => new LayerRecipe(new Identity(), s))),
 
-        ["softmax"] = Cases(Gen.Int[1, 6].Select(f => new LayerRecipe("softmax", [f])), (_, n) => Gen.Double[-3, 3].Array[n]),
+        [Softmax.Definition.Name] = Cases(Gen.Int[1, 6].Select(f => new LayerRecipe(new Softmax(), [f])), (_, n) => Gen.Double[-3, 3].Array[n]),
     };
 
     /// <summary>Pooling windows that fit: kernel 1..3, stride 1..3 (overlapping or not), a few spare rows and columns.</summary>
-    private static Gen<LayerRecipe> Pool(string type) =>
+    private static Gen<LayerRecipe> Pool(Func<(int H, int W), (int H, int W), LayerSpec> spec) =>
         from c in Gen.Int[1, 3]
         from kh in Gen.Int[1, 3]
         from kw in Gen.Int[1, 3]
@@ -98,7 +99,10 @@ public static class LayerGens
         from sw in Gen.Int[1, 3]
         from extraH in Gen.Int[0, 4]
         from extraW in Gen.Int[0, 4]
-        select new LayerRecipe(type, [c, kh + extraH, kw + extraW], Kernel: (kh, kw), Stride: (sh, sw));
+        select new LayerRecipe(spec((kh, kw), (sh, sw)), [c, kh + extraH, kw + extraW]);
+
+    /// <summary>Where softplus switches to y = x: βx = threshold.</summary>
+    private static double Kink(LayerRecipe recipe) => recipe.Spec is Softplus s ? s.Threshold / s.Beta : 0;
 
     public static Gen<double> AwayFrom(double kink, Gen<double> values) => values.Where(v => Math.Abs(v - kink) > KinkGap);
 

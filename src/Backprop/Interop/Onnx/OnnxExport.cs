@@ -121,14 +121,11 @@ public static class OnnxExport
         if (!File.Exists(path))
             throw new BackpropException($"{path}: no such model file or trained model folder");
         var spec = ModelFile.Parse(ModelFile.ReadText(path), path);
+        var layout = ModelFile.Layout(spec, path);
         for (int i = 0; i < spec.Layers.Count; i++)
-        {
-            var layer = spec.Layers[i];
-            if (layer.Type is not ("linear" or "conv1d" or "conv2d")) continue;
-            string? missing = layer.Weight is null ? "weight" : layer.HasBias && layer.Bias is null ? "bias" : null;
-            if (missing is not null)
-                throw new BackpropException($"{path}: layers[{i}] ({layer.Type}): no {missing} values; an export needs every parameter's values (a model file written by Backprop, or a trained model folder)");
-        }
+            foreach (var (name, _) in layout.Layers[i].Parameters)
+                if (!spec.Layers[i].Values.ContainsKey(name))
+                    throw new BackpropException($"{path}: layers[{i}] ({spec.Layers[i].Type}): no {name} values; an export needs every parameter's values (a model file written by Backprop, or a trained model folder)");
         return (ModelFile.Build<float>(spec, path), null);
     }
 

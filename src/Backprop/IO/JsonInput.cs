@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Text;
 using System.Text.Json;
 
-namespace Backprop.Models;
+namespace Backprop.IO;
 
 /// <summary>
 /// Reading hand-written JSON with errors that name the file and the place ("model.json: layers[2].weight: ...").

@@ -1,0 +1,19 @@
+using Backprop.Tensors;
+
+namespace Backprop.Layers;
+
+/// <summary>
+/// One layer's shapes as its description implies them (<see cref="LayerSpec.Layout"/>), known before anything is
+/// allocated: what goes in and out per example, the shapes of its parameters, the scratch buffer it keeps (a
+/// convolution's im2col columns for one example, and their gradient), and whether it keeps buffers of its own for
+/// its output and input gradient (flatten and identity pass their input on and keep none).
+/// </summary>
+public sealed record LayerLayout(string Type, int[] InputShape, int[] OutputShape, IReadOnlyList<(string Name, int[] Shape)> Parameters,
+    long ScratchElements, bool KeepsBuffers = true)
+{
+    /// <summary>Elements of every parameter (weights and biases).</summary>
+    public long ParameterCount => Parameters.Sum(p => (long)Tensor.SizeOf(p.Shape));
+
+    /// <summary>Elements per example of the buffers Forward and Backward keep: the output and the input gradient.</summary>
+    public long ActivationElements => KeepsBuffers ? (long)Tensor.SizeOf(OutputShape) + Tensor.SizeOf(InputShape) : 0;
+}
