@@ -13,23 +13,22 @@ public abstract record Activation : LayerSpec
 /// <summary>
 /// An element-wise function y = f(x). Subclasses write f and its derivative on spans; this base class owns the
 /// buffers and the cache (the input x and output y, both kept because some derivatives are cheaper from y).
-/// Large tensors are cut into fixed pieces run on the <see cref="WorkerPool"/>: element by element, so the result is
-/// the same whoever computes which piece.
+/// Large tensors are cut into pieces run in parallel by an <see cref="ElementwiseJob"/>.
 /// </summary>
-public abstract class Activation<T>(int[] shape) : Layer<T>(shape, shape), IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+public abstract class Activation<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly ElementwiseJob _job;
     private Tensor<T>? _input, _output, _inputGrad, _outputGrad;
     private bool _backward;
 
-    // Below this many elements one thread does it all; above, pieces of about this size.
-    private const int PieceSize = 1 << 15;
+    protected Activation(int[] shape) : base(shape, shape) => _job = new ElementwiseJob(Execute);
 
     public sealed override Tensor<T> Forward(Tensor<T> input)
     {
         _input = input;
         var output = Tensor.Reuse(ref _output, input.Shape);
         _backward = false;
-        Run(input.Length);
+        _job.Run(input.Length);
         return output;
     }
 
@@ -39,22 +38,9 @@ public abstract class Activation<T>(int[] shape) : Layer<T>(shape, shape), IPara
         _inputGrad = Tensor.Reuse(ref _inputGrad, outputGrad.Shape);
         _outputGrad = outputGrad;
         _backward = true;
-        Run(outputGrad.Length);
+        _job.Run(outputGrad.Length);
         _outputGrad = null;
         return _inputGrad;
-    }
-
-    private void Run(int length)
-    {
-        int pieces = (length + PieceSize - 1) / PieceSize;
-        if (pieces <= 1) Execute(0, length);
-        else WorkerPool.Run(this, pieces);
-    }
-
-    void IParallelJob.Execute(int piece)
-    {
-        int length = _input!.Length, start = piece * PieceSize;
-        Execute(start, Math.Min(PieceSize, length - start));
     }
 
     private void Execute(int start, int count)

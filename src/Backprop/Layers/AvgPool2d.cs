@@ -17,37 +17,8 @@ public sealed record AvgPool2d((int H, int W) KernelSize, (int H, int W) Stride)
 }
 
 /// <summary>Mean over each window; each input in a window receives dy / (kh·kw).</summary>
-public sealed class AvgPool2d<T>(int[] inputShape, (int H, int W) kernel, (int H, int W) stride) : Pool2d<T>(inputShape, kernel, stride)
+public sealed class AvgPool2d<T>(int[] inputShape, (int H, int W) kernel, (int H, int W) stride) : Pool2d<T>(inputShape, kernel, stride, max: false)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T _area = T.CreateChecked(kernel.H * kernel.W); // divided by, not multiplied by its inverse, to round as PyTorch does
-
     public override LayerSpec Spec => new AvgPool2d(KernelSize, Stride);
-
-    protected override void ForwardPlane(ReadOnlySpan<T> x, Span<T> y, int plane)
-    {
-        var g = Geometry;
-        for (int oy = 0; oy < g.OutHeight; oy++)
-            for (int ox = 0; ox < g.OutWidth; ox++)
-            {
-                T sum = T.Zero;
-                for (int ky = 0; ky < g.KernelHeight; ky++)
-                    for (int kx = 0; kx < g.KernelWidth; kx++)
-                        sum += x[(oy * g.StrideHeight + ky) * g.Width + ox * g.StrideWidth + kx];
-                y[oy * g.OutWidth + ox] = sum / _area;
-            }
-    }
-
-    protected override void BackwardPlane(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, int plane)
-    {
-        var g = Geometry;
-        for (int oy = 0; oy < g.OutHeight; oy++)
-            for (int ox = 0; ox < g.OutWidth; ox++)
-            {
-                T share = dy[oy * g.OutWidth + ox] / _area;
-                for (int ky = 0; ky < g.KernelHeight; ky++)
-                    for (int kx = 0; kx < g.KernelWidth; kx++)
-                        dx[(oy * g.StrideHeight + ky) * g.Width + ox * g.StrideWidth + kx] += share;
-            }
-    }
 }

@@ -1,8 +1,5 @@
 using System.Numerics;
 using System.Text;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Backprop.Kernels;
 using Backprop.Tensors;
 
@@ -44,80 +41,42 @@ public abstract record Pool2d((int H, int W) KernelSize, (int H, int W) Stride) 
 }
 
 /// <summary>
-/// A pooling window over [N, C, H, W] → [N, C, Ho, Wo], no padding, ragged edge dropped (PyTorch's floor mode).
-/// Subclasses say how one window is reduced and how its gradient flows back; this class owns shapes and buffers.
-/// Planes are independent, so a batch's planes are cut into fixed runs spread over the <see cref="WorkerPool"/>.
+/// A pooling window over [N, C, H, W] → [N, C, Ho, Wo], no padding, ragged edge dropped (PyTorch's floor mode): the
+/// shapes and buffers of <see cref="MaxPool2d{T}"/> and <see cref="AvgPool2d{T}"/>; the windows are reduced by the
+/// <see cref="Pooling{T}"/> kernel, each channel of each example a plane.
 /// </summary>
-public abstract class Pool2d<T> : Layer<T>, IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+public abstract class Pool2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T>? _input, _output, _inputGrad, _outputGrad;
-    private bool _backward;
-    private int _planes;
+    private readonly Pooling<T> _kernel;
+    private Tensor<T>? _output, _inputGrad;
+    private int[]? _inputShape;
 
-    // Planes per piece of work: about 32 K input elements.
-    private int PlanesPerPiece => Math.Max(1, (1 << 15) / (Geometry.Height * Geometry.Width));
-
-    protected Pool2d(int[] inputShape, (int H, int W) kernel, (int H, int W) stride)
+    protected Pool2d(int[] inputShape, (int H, int W) kernel, (int H, int W) stride, bool max)
         : base(inputShape, [inputShape[0], Pool2d.Geometry(inputShape, kernel, stride).OutHeight, Pool2d.Geometry(inputShape, kernel, stride).OutWidth])
     {
-        Geometry = Pool2d.Geometry(inputShape, kernel, stride);
+        _kernel = new Pooling<T>(Pool2d.Geometry(inputShape, kernel, stride), max);
         KernelSize = kernel;
         Stride = stride;
     }
 
     public (int H, int W) KernelSize { get; }
     public (int H, int W) Stride { get; }
-    protected WindowGeometry Geometry { get; }
 
     public sealed override Tensor<T> Forward(Tensor<T> input)
     {
         // input [N, C, H, W] -> output [N, C, Ho, Wo]
-        _input = input;
+        _inputShape = input.Shape;
         var output = Tensor.Reuse(ref _output, input.Shape[0], OutputShape);
-        _planes = input.Shape[0] * InputShape[0];
-        BeginForward(_planes);
-        _backward = false;
-        WorkerPool.Run(this, (_planes + PlanesPerPiece - 1) / PlanesPerPiece);
+        _kernel.Forward(input.Data, output.Data, input.Shape[0] * InputShape[0]);
         return output;
     }
 
     public sealed override Tensor<T> Backward(Tensor<T> outputGrad)
     {
         // outputGrad [N, C, Ho, Wo] -> inputGrad [N, C, H, W]
-        var input = _input ?? throw new InvalidOperationException($"{Type}: Backward called before Forward");
-        _inputGrad = Tensor.Reuse(ref _inputGrad, input.Shape);
-        _outputGrad = outputGrad;
-        _planes = input.Shape[0] * InputShape[0];
-        _backward = true;
-        WorkerPool.Run(this, (_planes + PlanesPerPiece - 1) / PlanesPerPiece);
-        _outputGrad = null;
-        return _inputGrad;
+        var inputShape = _inputShape ?? throw new InvalidOperationException($"{Type}: Backward called before Forward");
+        var inputGrad = Tensor.Reuse(ref _inputGrad, inputShape);
+        _kernel.Backward(outputGrad.Data, inputGrad.Data, inputShape[0] * InputShape[0]);
+        return inputGrad;
     }
-
-    void IParallelJob.Execute(int piece)
-    {
-        int inPlane = Geometry.Height * Geometry.Width, outPlane = Geometry.OutPixels;
-        int first = piece * PlanesPerPiece, last = Math.Min(_planes, first + PlanesPerPiece);
-        if (_backward)
-        {
-            _inputGrad!.Span.Slice(first * inPlane, (last - first) * inPlane).Clear();
-            for (int p = first; p < last; p++)
-                BackwardPlane(_input!.Span.Slice(p * inPlane, inPlane), _outputGrad!.Span.Slice(p * outPlane, outPlane),
-                    _inputGrad.Span.Slice(p * inPlane, inPlane), p);
-        }
-        else
-        {
-            for (int p = first; p < last; p++)
-                ForwardPlane(_input!.Span.Slice(p * inPlane, inPlane), _output!.Span.Slice(p * outPlane, outPlane), p);
-        }
-    }
-
-    /// <summary>Called once before the planes of a forward pass (on the calling thread): room for per-plane caches.</summary>
-    protected virtual void BeginForward(int planes) { }
-
-    /// <summary>Reduces each window of one [H, W] plane; <paramref name="plane"/> numbers the plane (n·C + c).</summary>
-    protected abstract void ForwardPlane(ReadOnlySpan<T> x, Span<T> y, int plane);
-
-    /// <summary>Adds each window's share of dy into dx (dx is zeroed beforehand; windows may overlap).</summary>
-    protected abstract void BackwardPlane(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, int plane);
 }
