@@ -84,56 +84,69 @@ def with_parameters(module, spec, where):
     return module
 
 
+def linear(spec, where):
+    weight = explicit(spec, "weight", where)
+    if weight.dim() != 2 or weight.shape[0] != spec["out"]:
+        raise CaseError(f"{where}: weight must be [out={spec['out']}][in], got shape {list(weight.shape)}")
+    return with_parameters(nn.Linear(weight.shape[1], spec["out"], bias=spec.get("bias", True) is not False), spec, where)
+
+
+def conv(dims):
+    def make(spec, where):
+        weight = explicit(spec, "weight", where)
+        if weight.dim() != 2 + dims:
+            raise CaseError(f"{where}: weight must have {2 + dims} dimensions, got shape {list(weight.shape)}")
+        module = nn.Conv1d if dims == 1 else nn.Conv2d
+        return with_parameters(module(
+            weight.shape[1], spec["out_channels"],
+            kernel_size=ints(spec["kernel_size"], dims, f"{where}.kernel_size"),
+            stride=ints(spec.get("stride", 1), dims, f"{where}.stride"),
+            padding=ints(spec.get("padding", 0), dims, f"{where}.padding"),
+            bias=spec.get("bias", True) is not False), spec, where)
+    return make
+
+
+def pool(module):
+    def make(spec, where):
+        kernel = ints(spec["kernel_size"], 2, f"{where}.kernel_size")
+        stride = ints(spec["stride"], 2, f"{where}.stride") if "stride" in spec else kernel
+        return module(kernel, stride)
+    return make
+
+
+def relu(spec, where):
+    scale = spec.get("scale", 1.0)
+    return nn.ReLU() if scale == 1.0 else ScaledReLU(scale)
+
+
+# Each layer type of a model file (Backprop's LayerKinds) and the torch module it is: one entry per layer.
+LAYERS = {
+    "linear": linear,
+    "conv1d": conv(1),
+    "conv2d": conv(2),
+    "maxpool2d": pool(nn.MaxPool2d),
+    "avgpool2d": pool(nn.AvgPool2d),
+    "flatten": lambda spec, where: nn.Flatten(),
+    "relu": relu,
+    "leaky_relu": lambda spec, where: nn.LeakyReLU(spec.get("negative_slope", 0.01)),
+    "sigmoid": lambda spec, where: nn.Sigmoid(),
+    "tanh": lambda spec, where: nn.Tanh(),
+    "softplus": lambda spec, where: nn.Softplus(beta=spec.get("beta", 1.0), threshold=spec.get("threshold", 20.0)),
+    "gelu": lambda spec, where: nn.GELU(),  # approximate='none': x * Phi(x) with erf
+    "identity": lambda spec, where: nn.Identity(),
+    "softmax": lambda spec, where: nn.Softmax(dim=1),
+}
+
+
 def build(model):
     """The model file as a float64 nn.Sequential; in_features and in_channels are read off the weights."""
     layers = []
     for i, spec in enumerate(model["layers"]):
         kind = spec["type"]
         where = f"layers[{i}] ({kind})"
-        has_bias = spec.get("bias", True) is not False
-        if kind == "linear":
-            weight = explicit(spec, "weight", where)
-            if weight.dim() != 2 or weight.shape[0] != spec["out"]:
-                raise CaseError(f"{where}: weight must be [out={spec['out']}][in], got shape {list(weight.shape)}")
-            layer = with_parameters(nn.Linear(weight.shape[1], spec["out"], bias=has_bias), spec, where)
-        elif kind in ("conv1d", "conv2d"):
-            dims = 1 if kind == "conv1d" else 2
-            weight = explicit(spec, "weight", where)
-            if weight.dim() != 2 + dims:
-                raise CaseError(f"{where}: weight must have {2 + dims} dimensions, got shape {list(weight.shape)}")
-            conv = nn.Conv1d if dims == 1 else nn.Conv2d
-            layer = with_parameters(conv(
-                weight.shape[1], spec["out_channels"],
-                kernel_size=ints(spec["kernel_size"], dims, f"{where}.kernel_size"),
-                stride=ints(spec.get("stride", 1), dims, f"{where}.stride"),
-                padding=ints(spec.get("padding", 0), dims, f"{where}.padding"),
-                bias=has_bias), spec, where)
-        elif kind in ("maxpool2d", "avgpool2d"):
-            kernel = ints(spec["kernel_size"], 2, f"{where}.kernel_size")
-            stride = ints(spec["stride"], 2, f"{where}.stride") if "stride" in spec else kernel
-            layer = nn.MaxPool2d(kernel, stride) if kind == "maxpool2d" else nn.AvgPool2d(kernel, stride)
-        elif kind == "flatten":
-            layer = nn.Flatten()
-        elif kind == "relu":
-            scale = spec.get("scale", 1.0)
-            layer = nn.ReLU() if scale == 1.0 else ScaledReLU(scale)
-        elif kind == "leaky_relu":
-            layer = nn.LeakyReLU(spec.get("negative_slope", 0.01))
-        elif kind == "sigmoid":
-            layer = nn.Sigmoid()
-        elif kind == "tanh":
-            layer = nn.Tanh()
-        elif kind == "softplus":
-            layer = nn.Softplus(beta=spec.get("beta", 1.0), threshold=spec.get("threshold", 20.0))
-        elif kind == "gelu":
-            layer = nn.GELU()  # approximate='none': x * Phi(x) with erf
-        elif kind == "identity":
-            layer = nn.Identity()
-        elif kind == "softmax":
-            layer = nn.Softmax(dim=1)
-        else:
+        if kind not in LAYERS:
             raise CaseError(f"{where}: unknown layer type {kind!r}")
-        layers.append(layer)
+        layers.append(LAYERS[kind](spec, where))
     return nn.Sequential(*layers)
 
 

@@ -151,52 +151,55 @@ public static class OnnxExport
         return (x, steps.Count == 0 ? "none" : string.Join(", ", steps));
     }
 
-    /// <summary>Adds layer <paramref name="i"/>'s nodes reading <paramref name="x"/>; the last one writes <paramref name="y"/> if given.</summary>
+    /// <summary>
+    /// Adds layer <paramref name="i"/>'s nodes reading <paramref name="x"/>; the last one writes <paramref name="y"/> if
+    /// given. The operators follow the layer's description (<see cref="Layer{T}.Spec"/>); the values are its parameters'.
+    /// </summary>
     private static string Emit<T>(OnnxGraph g, Layer<T> layer, int i, string x, string? y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         string At(string op) => $"{i}.{op}";
-        switch (layer)
+        switch (layer.Spec)
         {
-            case Linear<T> l:
+            case Linear:
                 // x [N, in] · Wᵀ [in, out] + b [out]
-                return g.Node("Gemm", At("Gemm"), [x, .. Parameters(g, i, l.Weight, l.Bias)], y, Int("transB", 1));
-            case Conv1d<T> c:
-                return g.Node("Conv", At("Conv"), [x, .. Parameters(g, i, c.Weight, c.Bias)], y,
+                return g.Node("Gemm", At("Gemm"), [x, .. Parameters(g, i, layer)], y, Int("transB", 1));
+            case Conv1d c:
+                return g.Node("Conv", At("Conv"), [x, .. Parameters(g, i, layer)], y,
                     Ints("kernel_shape", c.KernelSize), Ints("strides", c.Stride), Ints("pads", c.Padding, c.Padding));
-            case Conv2d<T> c:
+            case Conv2d c:
                 // pads are [begin of H, begin of W, end of H, end of W]
-                return g.Node("Conv", At("Conv"), [x, .. Parameters(g, i, c.Weight, c.Bias)], y,
+                return g.Node("Conv", At("Conv"), [x, .. Parameters(g, i, layer)], y,
                     Ints("kernel_shape", c.KernelSize.H, c.KernelSize.W), Ints("strides", c.Stride.H, c.Stride.W),
                     Ints("pads", c.Padding.H, c.Padding.W, c.Padding.H, c.Padding.W));
-            case MaxPool2d<T> p:
+            case MaxPool2d p:
                 return g.Node("MaxPool", At("MaxPool"), [x], y, Ints("kernel_shape", p.KernelSize.H, p.KernelSize.W), Ints("strides", p.Stride.H, p.Stride.W));
-            case AvgPool2d<T> p:
+            case AvgPool2d p:
                 return g.Node("AveragePool", At("AveragePool"), [x], y, Ints("kernel_shape", p.KernelSize.H, p.KernelSize.W), Ints("strides", p.Stride.H, p.Stride.W));
-            case Flatten<T>:
+            case Flatten:
                 return g.Node("Flatten", At("Flatten"), [x], y, Int("axis", 1));
-            case ReLU<T> r when r.Scale == 1.0:
+            case ReLU { Scale: 1.0 }:
                 return g.Node("Relu", At("Relu"), [x], y);
-            case ReLU<T> r:
+            case ReLU r:
                 // scale · max(0, x): the product is the layer's own (scale · x, or scale · 0 = 0)
                 return g.Node("Mul", At("Mul"), [g.Node("Relu", At("Relu"), [x]), g.Scalar($"{i}.scale", (float)r.Scale)], y);
-            case LeakyReLU<T> r:
+            case LeakyReLU r:
                 return g.Node("LeakyRelu", At("LeakyRelu"), [x], y, Float("alpha", (float)r.NegativeSlope));
-            case Sigmoid<T>:
+            case Sigmoid:
                 return g.Node("Sigmoid", At("Sigmoid"), [x], y);
-            case Tanh<T>:
+            case Tanh:
                 return g.Node("Tanh", At("Tanh"), [x], y);
-            case Softplus<T> s:
+            case Softplus s:
                 return Softplus(g, s, i, x, y);
-            case GELU<T>:
+            case GELU:
             {
                 // x · ½(1 + erf(x/√2))
                 string erf = g.Node("Erf", At("Erf"), [g.Node("Div", At("Div"), [x, g.Scalar($"{i}.sqrt2", MathF.Sqrt(2f))])]);
                 string cdf = g.Node("Mul", At("Mul"), [g.Node("Add", At("Add"), [erf, g.Scalar($"{i}.one", 1f)]), g.Scalar($"{i}.half", 0.5f)]);
                 return g.Node("Mul", At("Mul"), [x, cdf], y);
             }
-            case Identity<T>:
+            case Identity:
                 return g.Node("Identity", At("Identity"), [x], y);
-            case Softmax<T>:
+            case Softmax:
                 return g.Node("Softmax", At("Softmax"), [x], y, Int("axis", 1));
             default:
                 throw new BackpropException($"layers[{i}] ({layer.Type}): no ONNX export for this layer type");
@@ -204,7 +207,7 @@ public static class OnnxExport
     }
 
     // y = log(1 + e^(βx))/β, and y = x where βx > threshold (see SoftplusThresholdBranchFrom).
-    private static string Softplus<T>(OnnxGraph g, Softplus<T> s, int i, string x, string? y) where T : unmanaged, IFloatingPointIeee754<T>
+    private static string Softplus(OnnxGraph g, Softplus s, int i, string x, string? y)
     {
         bool branch = !(s.Threshold >= SoftplusThresholdBranchFrom);
         string? last = branch ? null : y;
@@ -222,11 +225,9 @@ public static class OnnxExport
         return g.Node("Where", $"{i}.Where", [above, x, soft], y);
     }
 
-    private static string[] Parameters<T>(OnnxGraph g, int i, Parameter<T> weight, Parameter<T>? bias) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        string w = g.Initializer($"{i}.weight", Float32(weight.Value), weight.Value.Shape);
-        return bias is null ? [w] : [w, g.Initializer($"{i}.bias", Float32(bias.Value), bias.Value.Shape)];
-    }
+    /// <summary>The layer's parameters as initializers named as in the state_dict ("0.weight", "0.bias").</summary>
+    private static string[] Parameters<T>(OnnxGraph g, int i, Layer<T> layer) where T : unmanaged, IFloatingPointIeee754<T> =>
+        layer.Parameters.Select(p => g.Initializer($"{i}.{p.Name}", Float32(p.Value), p.Value.Shape)).ToArray();
 
     private static float[] Float32<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
     {
