@@ -1,5 +1,6 @@
 using Backprop.Training;
 using Spectre.Console;
+using Backprop.Runs;
 
 namespace Backprop.Cli.Commands;
 

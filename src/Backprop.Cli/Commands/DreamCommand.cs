@@ -3,6 +3,8 @@ using System.Globalization;
 using Backprop.Data;
 using Backprop.Training;
 using Backprop.Visualization;
+using Backprop.Runs;
+using Backprop.Diagnostics;
 
 namespace Backprop.Cli.Commands;
 
@@ -117,8 +119,8 @@ internal static class DreamCommand
                 stdout.WriteLine($"{(target.IsClass ? "class " : "")}{label}: {what} {dream.StartObjective:F3} -> {dream.FinalObjective:F3}{probability}");
             }
             int scale = parse.GetValue(zoom) ?? ClassVisualization.AutoZoom(dreams[0].Height, dreams[0].Width);
-            if (grid) ClassVisualization.SaveGrid(dreams, targets.Select(t => t.Label).ToList(), path, scale, columns: dreams.Count <= 10 ? 5 : 8);
-            else ClassVisualization.SaveImage(dreams[0], path, scale);
+            if (grid) DreamImages.SaveGrid(dreams, targets.Select(t => t.Label).ToList(), path, scale, columns: dreams.Count <= 10 ? 5 : 8);
+            else DreamImages.SaveImage(dreams[0], path, scale);
             stdout.WriteLine($"wrote {path}");
             return ExitCodes.Ok;
         }));

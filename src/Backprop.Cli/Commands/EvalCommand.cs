@@ -5,6 +5,7 @@ using Backprop.Optimizers;
 using Backprop.Training;
 using Backprop.Visualization;
 using Spectre.Console;
+using Backprop.Runs;
 
 namespace Backprop.Cli.Commands;
 

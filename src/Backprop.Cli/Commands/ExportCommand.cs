@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Backprop.Interop.Onnx;
+using Backprop.Onnx;
+using Backprop.Runs;
 
 namespace Backprop.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class ExportCommand
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            var (loaded, preparation) = OnnxExport.LoadForExport(path);
+            var (loaded, preparation) = TrainedModel.LoadForExport(path);
             bool include = parse.GetValue(preprocessing);
             if (include && preparation is null)
                 throw new BackpropException($"--include-preprocessing: {path} is a model file, which has no preprocessing; the option applies to a trained model folder");

@@ -4,6 +4,7 @@ using Backprop.Losses;
 using Backprop.Tensors;
 using Backprop.Training;
 using SkiaSharp;
+using Backprop.Runs;
 
 namespace Backprop.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Backprop.Architectures;
 using Backprop.Models;
 using Backprop.Training;
+using Backprop.Runs;
 
 namespace Backprop.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Backprop.Data;
-using Backprop.Interop;
+using Backprop.IO;
 using Backprop.Tensors;
 
 namespace Backprop.Training;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Backprop.Cli;
-using Backprop.Interop;
+using Backprop.IO;
 using Backprop.Tests.Data;
 
 namespace Backprop.Tests.Cli;

@@ -1,12 +1,13 @@
 using Backprop.Cli;
 using Backprop.Data;
-using Backprop.Interop.Onnx;
-using Backprop.Interop.Onnx.Proto;
+using Backprop.Onnx;
+using Backprop.Onnx.Proto;
 using Backprop.Tensors;
 using Backprop.Tests.Interop.Onnx;
 using Backprop.Tests.Support;
 using Backprop.Training;
 using Xunit.Abstractions;
+using Backprop.Runs;
 
 namespace Backprop.Tests.Cli;
 

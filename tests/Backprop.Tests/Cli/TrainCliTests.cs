@@ -1,6 +1,7 @@
 using Backprop.Cli;
 using Backprop.Tests.Support;
 using Backprop.Training;
+using Backprop.Runs;
 
 namespace Backprop.Tests.Cli;
 

@@ -1,12 +1,13 @@
 using Backprop.Cli;
 using Backprop.Diagnostics;
-using Backprop.Interop;
+using Backprop.IO;
 using Backprop.Models;
 using Backprop.Tensors;
 using Backprop.Tests.Cli;
 using Backprop.Tests.Data;
 using Backprop.Tests.Support;
 using Backprop.Training;
+using Backprop.Runs;
 
 namespace Backprop.Tests.Diagnostics;
 

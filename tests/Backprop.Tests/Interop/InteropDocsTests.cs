@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Text.Json;
 using Backprop.Cli;
 using Backprop.Data;
-using Backprop.Interop;
+using Backprop.IO;
 using Backprop.Tensors;
 using Backprop.Tests.CrossCheck;
 using Backprop.Tests.Support;
 using Backprop.Training;
 using Xunit.Abstractions;
+using Backprop.Runs;
 
 namespace Backprop.Tests.Interop;
 

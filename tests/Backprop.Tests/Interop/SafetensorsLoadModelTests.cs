@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
-using Backprop.Interop;
+using Backprop.IO;
 using Backprop.Models;
 using Backprop.Tests.Data;
 

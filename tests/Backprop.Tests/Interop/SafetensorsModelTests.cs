@@ -1,4 +1,4 @@
-using Backprop.Interop;
+using Backprop.IO;
 using Backprop.Models;
 using Backprop.Tensors;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using Backprop.Interop;
+using Backprop.IO;
 using Backprop.Tensors;
 
 namespace Backprop.Tests.Interop;

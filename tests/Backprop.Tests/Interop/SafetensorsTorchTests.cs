@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Backprop.Interop;
 using Backprop.IO;
 using Backprop.Models;
 using Backprop.Tensors;

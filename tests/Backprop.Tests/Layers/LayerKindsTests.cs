@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Backprop.Interop.Onnx;
+using Backprop.Onnx;
 using Backprop.Layers;
 using Backprop.Models;
 using Backprop.Tests.Support;

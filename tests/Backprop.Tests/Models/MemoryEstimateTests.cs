@@ -5,6 +5,7 @@ using Backprop.Tests.Cli;
 using Backprop.Tests.Data;
 using Backprop.Tests.Support;
 using Backprop.Training;
+using Backprop.Runs;
 
 namespace Backprop.Tests.Models;
 

@@ -3,6 +3,7 @@ using Backprop.Data;
 using Backprop.Models;
 using Backprop.Training;
 using Xunit.Abstractions;
+using Backprop.Runs;
 
 namespace Backprop.Tests.Training;
 

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Backprop.Interop;
+using Backprop.IO;
 using Backprop.Tests.Support;
 using Backprop.Training;
 using Xunit.Abstractions;
+using Backprop.Runs;
 
 namespace Backprop.Tests.Training;
 

@@ -2,6 +2,7 @@ using Backprop.Data;
 using Backprop.Models;
 using Backprop.Training;
 using Backprop.Tests.Support;
+using Backprop.Runs;
 
 namespace Backprop.Tests.Training;
 
@@ -141,7 +142,7 @@ public sealed class TrainingRunTests : IDisposable
         // So a checkpoint written before the options existed (its fingerprint lacks them) still resumes.
         string data = WriteDataset(240, 60);
         string Fingerprint(string dir) => System.Text.Json.JsonDocument.Parse(
-            Backprop.Interop.SafetensorsFile.Read(Path.Combine(dir, RunFiles.Checkpoint)).Metadata!["backprop_training"]).RootElement.GetProperty("options").GetString()!;
+            Backprop.IO.SafetensorsFile.Read(Path.Combine(dir, RunFiles.Checkpoint)).Metadata!["backprop_training"]).RootElement.GetProperty("options").GetString()!;
         Train(data, Path.Combine(_root, "plain"), Options with { Epochs = 1 });
         Assert.DoesNotContain("MaxShift", Fingerprint(Path.Combine(_root, "plain")));
         Assert.DoesNotContain("LabelSmoothing", Fingerprint(Path.Combine(_root, "plain")));

@@ -1,6 +1,7 @@
 using Backprop.Training;
 using Backprop.Visualization;
 using Xunit.Abstractions;
+using Backprop.Diagnostics;
 
 namespace Backprop.Tests.Visualization;
 

@@ -1,4 +1,5 @@
 using Backprop.Visualization;
+using Backprop.Diagnostics;
 
 namespace Backprop.Tests.Visualization;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Backprop.Interop.Onnx;
+using Backprop.Onnx;
 using Backprop.IO;
 using Backprop.Models;
 using Backprop.Training;

@@ -1,9 +1,10 @@
 using System.Globalization;
-using Backprop.Interop.Onnx;
-using Backprop.Interop.Onnx.Proto;
+using Backprop.Onnx;
+using Backprop.Onnx.Proto;
 using Backprop.Models;
 using Backprop.Tensors;
 using Xunit.Abstractions;
+using Backprop.Runs;
 
 namespace Backprop.Tests.Interop.Onnx;
 
@@ -172,11 +173,11 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     {
         using var files = new Data.TempFiles();
         string noWeight = files.WriteText("a.json", """{"input": [2], "layers": [{"type": "relu"}, {"type": "linear", "out": 2}]}""");
-        var e = Assert.Throws<BackpropException>(() => OnnxExport.LoadForExport(noWeight));
+        var e = Assert.Throws<BackpropException>(() => TrainedModel.LoadForExport(noWeight));
         Assert.Equal($"{noWeight}: layers[1] (linear): no weight values; an export needs every parameter's values (a model file written by Backprop, or a trained model folder)", e.Message);
         string noBias = files.WriteText("b.json", """{"input": [2], "layers": [{"type": "linear", "out": 1, "weight": [[1, 2]]}]}""");
-        Assert.Contains("layers[0] (linear): no bias values", Assert.Throws<BackpropException>(() => OnnxExport.LoadForExport(noBias)).Message);
+        Assert.Contains("layers[0] (linear): no bias values", Assert.Throws<BackpropException>(() => TrainedModel.LoadForExport(noBias)).Message);
         string noBiasAtAll = files.WriteText("c.json", """{"input": [2], "layers": [{"type": "linear", "out": 1, "weight": [[1, 2]], "bias": false}]}""");
-        Assert.Equal([1, 2], OnnxExport.LoadForExport(noBiasAtAll).Model.NamedParameters.Single().Parameter.Value.Data);
+        Assert.Equal([1, 2], TrainedModel.LoadForExport(noBiasAtAll).Model.NamedParameters.Single().Parameter.Value.Data);
     }
 }

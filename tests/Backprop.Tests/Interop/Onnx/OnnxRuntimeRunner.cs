@@ -1,4 +1,4 @@
-using Backprop.Interop.Onnx;
+using Backprop.Onnx;
 using Backprop.Tensors;
 using Microsoft.ML.OnnxRuntime;
 

@@ -3,11 +3,10 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
-using Backprop.IO;
 using Backprop.Models;
 using Backprop.Tensors;
 
-namespace Backprop.Interop;
+namespace Backprop.IO;
 
 /// <summary>One tensor's entry in a safetensors header.</summary>
 /// <param name="Name">The tensor's name ("0.weight").</param>

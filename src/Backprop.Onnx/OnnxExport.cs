@@ -1,14 +1,14 @@
 using System.Numerics;
-using Backprop.Interop.Onnx.Proto;
+using Backprop.Onnx.Proto;
 using Backprop.IO;
 using Backprop.Layers;
 using Backprop.Models;
 using Backprop.Tensors;
 using Backprop.Training;
 using Google.Protobuf;
-using static Backprop.Interop.Onnx.OnnxGraph;
+using static Backprop.Onnx.OnnxGraph;
 
-namespace Backprop.Interop.Onnx;
+namespace Backprop.Onnx;
 
 /// <summary>
 /// Writes a model as an ONNX file (IR version 8, opset 17, float32) that ONNX Runtime and other ONNX tools run:
@@ -103,30 +103,6 @@ public static class OnnxExport
         proto.MetadataProps.Add(new StringStringEntryProto { Key = ModelMetadataKey, Value = ModelFile.Describe(model) });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = PreprocessingMetadataKey, Value = prepared });
         return proto.ToByteArray();
-    }
-
-    /// <summary>
-    /// What 'backprop export --model' takes: a trained model folder (model.json, model.safetensors,
-    /// preprocessing.safetensors) or a model file that gives every parameter's values (no preparation then).
-    /// A model file that leaves a weight or bias to the initialiser is an error: its export would be random.
-    /// </summary>
-    public static (Sequential<float> Model, DataPreparation? Preparation) LoadForExport(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path))
-        {
-            var trained = TrainedModel.Load(path);
-            return (trained.Model, trained.Preparation);
-        }
-        if (!File.Exists(path))
-            throw new BackpropException($"{path}: no such model file or trained model folder");
-        var spec = ModelFile.Parse(ModelFile.ReadText(path), path);
-        var layout = ModelFile.Layout(spec, path);
-        for (int i = 0; i < spec.Layers.Count; i++)
-            foreach (var (name, _) in layout.Layers[i].Parameters)
-                if (!spec.Layers[i].Values.ContainsKey(name))
-                    throw new BackpropException($"{path}: layers[{i}] ({spec.Layers[i].Type}): no {name} values; an export needs every parameter's values (a model file written by Backprop, or a trained model folder)");
-        return (ModelFile.Build<float>(spec, path), null);
     }
 
     // x / scale, then (x − mean) / std with std = 0 replaced by 1: Preprocessing.ScaleToUnit and Standardize, op for op.

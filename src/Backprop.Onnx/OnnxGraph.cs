@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
-using Backprop.Interop.Onnx.Proto;
+using Backprop.Onnx.Proto;
 using Google.Protobuf;
 
-namespace Backprop.Interop.Onnx;
+namespace Backprop.Onnx;
 
 /// <summary>
 /// Builds one ONNX GraphProto node by node: float32 initializers (raw little-endian data), nodes with attributes, and

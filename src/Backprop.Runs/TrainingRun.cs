@@ -5,15 +5,15 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Backprop.Data;
 using Backprop.Diagnostics;
-using Backprop.Interop;
 using Backprop.IO;
 using Backprop.Losses;
 using Backprop.Models;
 using Backprop.Optimizers;
 using Backprop.Tensors;
 using Backprop.Visualization;
+using Backprop.Training;
 
-namespace Backprop.Training;
+namespace Backprop.Runs;
 
 /// <summary>Hears about a run's progress (the CLI draws progress bars or prints lines).</summary>
 public interface ITrainingReporter

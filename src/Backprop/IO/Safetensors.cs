@@ -5,12 +5,11 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Backprop.IO;
 using Backprop.Layers;
 using Backprop.Models;
 using Backprop.Tensors;
 
-namespace Backprop.Interop;
+namespace Backprop.IO;
 
 /// <summary>
 /// Checkpoints in Hugging Face's safetensors format (https://github.com/huggingface/safetensors), which PyTorch,

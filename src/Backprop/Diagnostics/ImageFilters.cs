@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Backprop.Visualization;
+namespace Backprop.Diagnostics;
 
 /// <summary>
 /// The image operations of <see cref="ClassVisualization"/>, on planar images [C, H, W] held in spans (row-major, one
