@@ -72,6 +72,25 @@ public sealed class AnomalyDetectorTests : IDisposable
         Assert.Null(loss.LayerIndex);
     }
 
+    [Fact]
+    public void A_detector_checks_a_model_only_while_attached()
+    {
+        var model = ModelFile.Build<double>(ModelFile.Parse("""{"input": [2], "layers": [{"type": "linear", "out": 2}, {"type": "relu"}]}""", "m"), "m");
+        var bad = new Tensor<double>([1.0, double.NaN], 1, 2);
+        var detector = AnomalyDetector<double>.Attach(model);
+        var e = Assert.Throws<AnomalyException>(() => model.Forward(bad));
+        Assert.Equal("anomaly: the input batch is NaN at [0, 1] (the first NaN or infinity of the pass)", e.Message);
+
+        // A backward pass from a layer inside the model: its gradient is not the loss gradient.
+        model.Forward(new Tensor<double>([1.0, 2.0], 1, 2));
+        e = Assert.Throws<AnomalyException>(() => model.Backward(new Tensor<double>([double.NegativeInfinity, 0], 1, 2), from: 0));
+        Assert.Equal("anomaly: dL/d(output) of layers[0] (linear) is -Infinity at [0, 0] (the first NaN or infinity of the pass)", e.Message);
+
+        detector.Dispose();
+        model.Forward(bad); // detached: nothing is checked
+        model.Backward(new Tensor<double>([double.NaN, 0], 1, 2));
+    }
+
     // ---- training ----
 
     private sealed class Reporter : ITrainingReporter
