@@ -48,8 +48,11 @@ public sealed record WorkedSolution(
         int n = batch.X.Shape[0];
         var forward = new List<ForwardStep>();
         Tensor<T> x;
-        using (m.RegisterForwardHook((i, layer, input, output) => forward.Add(new ForwardStep(i, Title(layer, n), TensorValue.Of(input),
-                   layer.Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Value))).ToList(), TensorValue.Of(output)))))
+        using (m.RegisterForwardHook((i, layer, input, output) =>
+               {
+                   var parameters = layer.Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Value))).ToList();
+                   forward.Add(new ForwardStep(i, Title(layer, n), TensorValue.Of(input), parameters, TensorValue.Of(output)));
+               }))
             x = m.Forward(batch.X);
         T lossValue = loss.Forward(x, batch.Y);
         if (!T.IsFinite(lossValue)) throw new BackpropException($"the loss '{loss.Name}' is {lossValue} for this model and data");
@@ -62,8 +65,11 @@ public sealed record WorkedSolution(
         m.ZeroGrad();
 
         var backward = new List<BackwardStep>();
-        using (m.RegisterBackwardHook((i, layer, outputGrad, inputGrad) => backward.Add(new BackwardStep(i, forward[i].Layer, TensorValue.Of(outputGrad), locals[i],
-                   layer.Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Grad))).ToList(), TensorValue.Of(inputGrad)))))
+        using (m.RegisterBackwardHook((i, layer, upstream, inputGrad) =>
+               {
+                   var grads = layer.Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Grad))).ToList();
+                   backward.Add(new BackwardStep(i, forward[i].Layer, TensorValue.Of(upstream), locals[i], grads, TensorValue.Of(inputGrad)));
+               }))
             m.Backward(lossGrad);
 
         var updates = new List<ParameterUpdate>();
