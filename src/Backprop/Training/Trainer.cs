@@ -65,7 +65,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (_order.Length != data.Count) _order = new int[data.Count];
         Shuffle.Permutation(_order, seed, epoch);
         var augmentationRng = augmentation is null ? null : new Rng(Shuffle.EpochSeed(seed ^ AugmentationStream, epoch));
-        var clock = Stopwatch.StartNew();
+        // A timestamp, not a Stopwatch: an epoch's allocations must not depend on whether the JIT has moved a Stopwatch to the stack yet.
+        long started = Stopwatch.GetTimestamp();
         var detector = AnomalyDetector;
         double lossSum = 0;
         int correct = 0;
@@ -89,7 +90,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             Optimizer.Step();
             // A step can overflow the weights; caught here, the run stops before a checkpoint holds them.
             detector?.CheckParameters(Model, "after the optimizer step");
-            progress?.Invoke(new BatchProgress(epoch, start + count, data.Count, lossSum / (start + count), clock.Elapsed.TotalSeconds));
+            progress?.Invoke(new BatchProgress(epoch, start + count, data.Count, lossSum / (start + count), Stopwatch.GetElapsedTime(started).TotalSeconds));
         }
         return (lossSum / data.Count, (double)correct / data.Count);
     }
