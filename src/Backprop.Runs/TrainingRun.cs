@@ -60,7 +60,7 @@ public static class TrainingRun
         options.Validate();
         var loss = options.LabelSmoothing > 0 ? new CrossEntropyLoss<float>(options.LabelSmoothing) : LossFunctions.Create<float>(options.Loss);
         var model = ModelFile.Build<float>(spec, "model");
-        if (detectAnomaly) model.AnomalyDetector = new AnomalyDetector<float>();
+        using var detector = detectAnomaly ? AnomalyDetector<float>.Attach(model) : null;
 
         reporter.Message($"loading {dataset}");
         var all = DatasetSource.Load(dataset, DataSplit.Train, options.LabelColumn);
@@ -90,7 +90,7 @@ public static class TrainingRun
             "cosine" => LearningRateSchedules.Create("cosine", options.LearningRate, tMax: options.Epochs),
             var name => LearningRateSchedules.Create(name, options.LearningRate),
         };
-        var trainer = new Trainer<float>(model, loss, optimizer);
+        var trainer = new Trainer<float>(model, loss, optimizer) { AnomalyDetector = detector };
         trainer.CheckData(train, dataset);
         trainer.CheckData(test, dataset);
         var augmentation = options.FlipHorizontally || options.MaxShift > 0

@@ -31,7 +31,7 @@ internal static class GradCommand
     private static string Report<T>(ProblemOptions options, ParseResult parse, bool detectAnomaly) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = options.Load<T>(parse);
-        if (detectAnomaly) p.Model.AnomalyDetector = new AnomalyDetector<T>();
-        return GradientReport.Compute(p.Model, p.Loss, p.Batch).ToJson();
+        using var detector = detectAnomaly ? AnomalyDetector<T>.Attach(p.Model) : null;
+        return GradientReport.Compute(p.Model, p.Loss, p.Batch, detector).ToJson();
     }
 }

@@ -10,14 +10,48 @@ namespace Backprop.Diagnostics;
 /// detect_anomaly): the layer (index and type), the tensor (its output, the gradient it receives or passes back, a
 /// parameter's gradient, a parameter after the optimizer step, or the loss), the element and the step.
 /// <code>
-/// model.AnomalyDetector = new AnomalyDetector&lt;float&gt;();   // Sequential checks every output and gradient
+/// using var detector = AnomalyDetector&lt;float&gt;.Attach(model);   // checks every output and gradient of model's passes
+/// trainer.AnomalyDetector = detector;                               // and the loss and the updated parameters
 /// </code>
-/// A model without a detector checks nothing (one null test per layer); with one, every element of every tensor is
-/// looked at once per pass. <see cref="Training.Trainer{T}"/> also checks the loss and the parameters after each optimizer
+/// <see cref="Attach"/> observes the model through its hooks; disposing the detector removes them. A model without a
+/// detector checks nothing; with one, every element of every tensor is looked at once per pass.
+/// <see cref="Training.Trainer{T}"/> given the detector also checks the loss and the parameters after each optimizer
 /// step, so a run stops on the step that went wrong, before a checkpoint can be written from it.
 /// </summary>
-public sealed class AnomalyDetector<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class AnomalyDetector<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly List<IDisposable> _hooks = [];
+
+    /// <summary>
+    /// A detector that checks every pass of <paramref name="model"/> until it is disposed: the input batch, each layer's
+    /// output, the loss gradient, each parameter's gradient and each dL/d(input), in the order the passes compute them.
+    /// </summary>
+    public static AnomalyDetector<T> Attach(Sequential<T> model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var detector = new AnomalyDetector<T>();
+        detector._hooks.Add(model.RegisterForwardPreHook(detector.CheckInput));
+        detector._hooks.Add(model.RegisterForwardHook((i, layer, _, output) => detector.CheckOutput(i, layer, output)));
+        detector._hooks.Add(model.RegisterBackwardPreHook((i, layer, grad) =>
+        {
+            if (i == model.Layers.Count - 1) detector.CheckOutputGradient(i, layer, grad);
+            else detector.Check(grad, i, layer, $"dL/d(output) of {Name(i, layer)}"); // a pass from a layer inside the model
+        }));
+        detector._hooks.Add(model.RegisterBackwardHook((i, layer, _, inputGrad) =>
+        {
+            detector.CheckParameterGradients(i, layer);
+            detector.CheckInputGradient(i, layer, inputGrad);
+        }));
+        return detector;
+    }
+
+    /// <summary>Stops checking the model it was attached to (a detector made with <c>new</c> has nothing to remove).</summary>
+    public void Dispose()
+    {
+        foreach (var hook in _hooks) hook.Dispose();
+        _hooks.Clear();
+    }
+
     /// <summary>Where in a run the current pass is ("epoch 3, batch 17"); empty for a single pass.</summary>
     public string Step { get; set; } = "";
 

@@ -224,8 +224,8 @@ public static class ClassVisualization
 
 /// <summary>
 /// The objective a(x) of <see cref="ClassVisualization"/> and dL/dx for L = −a, for an image x [C, h, w] in pixel
-/// space: resize to the model's input size, roll, standardise as the model's data were, then the layers' own
-/// <c>Forward</c> up to the target layer and their <c>Backward</c> from it. Every buffer is allocated once (a new
+/// space: resize to the model's input size, roll, standardise as the model's data were, then the model's
+/// <c>Forward</c> up to the target layer and its <c>Backward</c> from it. Every buffer is allocated once (a new
 /// image size allocates its resize tables), so the steps of a dream allocate nothing.
 /// </summary>
 public sealed class InputGradient<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -320,7 +320,7 @@ public sealed class InputGradient<T> where T : unmanaged, IFloatingPointIeee754<
         // dL/d(activation): L = −(1/n) Σ_{positions of the unit} activation
         _upstream.Clear();
         _upstream.Span.Slice(_unitOffset, _unitCount).Fill(-T.One / T.CreateChecked(_unitCount));
-        Tensor<T> g = _layer == _model.Layers.Count - 1 ? _model.Backward(_upstream) : BackwardFrom(_layer, _upstream);
+        Tensor<T> g = _model.Backward(_upstream, from: _layer);
 
         // in the forward pass this was: z = (v − μ) / σ, so dL/dv = dL/dz / σ; then v = roll(u, dy, dx) is undone
         Span<T> dv = g.Span;
@@ -354,10 +354,7 @@ public sealed class InputGradient<T> where T : unmanaged, IFloatingPointIeee754<
     private double Forward(ReadOnlySpan<T> image, int height, int width, int dy, int dx)
     {
         Prepare(image, height, width, dy, dx);
-        Tensor<T> x = _input;
-        if (_layer == _model.Layers.Count - 1) x = _model.Forward(x);
-        else
-            for (int i = 0; i <= _layer; i++) x = _model.Layers[i].Forward(x);
+        var x = _model.Forward(_input, upTo: _layer);
         double sum = 0;
         foreach (T v in x.Span.Slice(_unitOffset, _unitCount)) sum += double.CreateChecked(v);
         return sum / _unitCount;
@@ -379,13 +376,6 @@ public sealed class InputGradient<T> where T : unmanaged, IFloatingPointIeee754<
         ImageFilters.Roll(u, z, Channels, Height, Width, dy, dx);
         if (_mean is not null && _divisor is not null)
             for (int i = 0; i < size; i++) z[i] = (z[i] - _mean[i]) / _divisor[i];
-    }
-
-    private Tensor<T> BackwardFrom(int layer, Tensor<T> upstream)
-    {
-        var g = upstream;
-        for (int i = layer; i >= 0; i--) g = _model.Layers[i].Backward(g);
-        return g;
     }
 
     private BilinearResize<T> Resize(int height, int width)

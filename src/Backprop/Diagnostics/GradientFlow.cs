@@ -92,24 +92,20 @@ public static class GradientFlow
     public static PassRecord Record<T>(Sequential<T> model, Loss<T> loss, Batch<T> batch) where T : unmanaged, IFloatingPointIeee754<T>
     {
         model.ZeroGrad();
-        var outputs = new List<TensorValue>(model.Layers.Count);
-        var x = batch.X;
-        foreach (var layer in model.Layers)
-        {
-            x = layer.Forward(x);
-            outputs.Add(TensorValue.Of(x));
-        }
+        var outputs = new TensorValue[model.Layers.Count];
+        Tensor<T> x;
+        using (model.RegisterForwardHook((i, _, _, output) => outputs[i] = TensorValue.Of(output)))
+            x = model.Forward(batch.X);
         T value = loss.Forward(x, batch.Y);
         if (!T.IsFinite(value)) throw new BackpropException($"the loss '{loss.Name}' is {value} for this model and data");
         var outputGrads = new TensorValue[model.Layers.Count];
         var inputGrads = new TensorValue[model.Layers.Count];
-        var g = loss.Backward();
-        for (int i = model.Layers.Count - 1; i >= 0; i--)
-        {
-            outputGrads[i] = TensorValue.Of(g);
-            g = model.Layers[i].Backward(g);
-            inputGrads[i] = TensorValue.Of(g);
-        }
+        using (model.RegisterBackwardHook((i, _, outputGrad, inputGrad) =>
+               {
+                   outputGrads[i] = TensorValue.Of(outputGrad);
+                   inputGrads[i] = TensorValue.Of(inputGrad);
+               }))
+            model.Backward(loss.Backward());
         var parameters = model.NamedParameters.Select(p => (p.Name, TensorValue.Of(p.Parameter.Value), TensorValue.Of(p.Parameter.Grad))).ToList();
         return new PassRecord(double.CreateChecked(value), TensorValue.Of(batch.X), outputs, outputGrads, inputGrads, parameters);
     }

@@ -10,13 +10,17 @@ namespace Backprop.Diagnostics;
 public sealed record GradientReport(
     double Loss, TensorValue Output, IReadOnlyList<(string Name, TensorValue Grad)> Grads, TensorValue InputGrad, bool SinglePrecision)
 {
-    /// <summary>Runs one pass: zero the gradients, forward, loss, backward.</summary>
-    public static GradientReport Compute<T>(Sequential<T> model, Loss<T> loss, Batch<T> batch) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Runs one pass: zero the gradients, forward, loss, backward. A <paramref name="detector"/> (attached to
+    /// <paramref name="model"/>) also checks the loss.
+    /// </summary>
+    public static GradientReport Compute<T>(Sequential<T> model, Loss<T> loss, Batch<T> batch, AnomalyDetector<T>? detector = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         model.ZeroGrad();
         var output = model.Forward(batch.X);
         T value = loss.Forward(output, batch.Y);
-        model.AnomalyDetector?.CheckLoss(loss.Name, value);
+        detector?.CheckLoss(loss.Name, value);
         // As WorkedSolution does: an overflowed loss is a property of the input, and "Infinity" is not JSON.
         if (!T.IsFinite(value)) throw new BackpropException($"the loss '{loss.Name}' is {value} for this model and data");
         var outputSnapshot = TensorValue.Of(output);

@@ -45,15 +45,15 @@ public sealed record WorkedSolution(
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var m = model.Clone();
+        int n = batch.X.Shape[0];
         var forward = new List<ForwardStep>();
-        var x = batch.X;
-        for (int i = 0; i < m.Layers.Count; i++)
-        {
-            var input = TensorValue.Of(x);
-            x = m.Layers[i].Forward(x);
-            var parameters = m.Layers[i].Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Value))).ToList();
-            forward.Add(new ForwardStep(i, Title(m.Layers[i], batch.X.Shape[0]), input, parameters, TensorValue.Of(x)));
-        }
+        Tensor<T> x;
+        using (m.RegisterForwardHook((i, layer, input, output) =>
+               {
+                   var parameters = layer.Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Value))).ToList();
+                   forward.Add(new ForwardStep(i, Title(layer, n), TensorValue.Of(input), parameters, TensorValue.Of(output)));
+               }))
+            x = m.Forward(batch.X);
         T lossValue = loss.Forward(x, batch.Y);
         if (!T.IsFinite(lossValue)) throw new BackpropException($"the loss '{loss.Name}' is {lossValue} for this model and data");
         var lossGrad = loss.Backward();
@@ -61,19 +61,16 @@ public sealed record WorkedSolution(
 
         // Local derivatives come from each layer's own Backward (ones upstream, or unit vectors for a Jacobian),
         // so they show what the engine computes. Those calls add into parameter gradients: zero them afterwards.
-        var locals = m.Layers.Select(l => LocalOf(l, batch.X.Shape[0])).ToList();
+        var locals = m.Layers.Select(l => LocalOf(l, n)).ToList();
         m.ZeroGrad();
 
         var backward = new List<BackwardStep>();
-        Tensor<T> g = lossGrad;
-        for (int i = m.Layers.Count - 1; i >= 0; i--)
-        {
-            var layer = m.Layers[i];
-            var upstream = TensorValue.Of(g);
-            g = layer.Backward(g);
-            backward.Add(new BackwardStep(i, forward[i].Layer, upstream, locals[i],
-                layer.Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Grad))).ToList(), TensorValue.Of(g)));
-        }
+        using (m.RegisterBackwardHook((i, layer, upstream, inputGrad) =>
+               {
+                   var grads = layer.Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Grad))).ToList();
+                   backward.Add(new BackwardStep(i, forward[i].Layer, TensorValue.Of(upstream), locals[i], grads, TensorValue.Of(inputGrad)));
+               }))
+            m.Backward(lossGrad);
 
         var updates = new List<ParameterUpdate>();
         Recomputed? after = null, afterLastOnly = null;

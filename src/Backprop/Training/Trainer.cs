@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using Backprop.Data;
+using Backprop.Diagnostics;
 using Backprop.Losses;
 using Backprop.Models;
 using Backprop.Optimizers;
@@ -37,6 +38,13 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Loss<T> EvaluationLoss { get; }
     public Optimizer<T> Optimizer { get; }
 
+    /// <summary>
+    /// When set (a detector attached to <see cref="Model"/>, see <see cref="AnomalyDetector{T}.Attach"/>), each step also
+    /// checks the loss and the parameters after the optimizer step, and the detector's <c>Step</c> names the batch.
+    /// Null (the default): no checks.
+    /// </summary>
+    public AnomalyDetector<T>? AnomalyDetector { get; set; }
+
     /// <summary>Checks that the data fits the model: example shape and number of classes.</summary>
     public void CheckData(Dataset data, string name)
     {
@@ -57,8 +65,9 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (_order.Length != data.Count) _order = new int[data.Count];
         Shuffle.Permutation(_order, seed, epoch);
         var augmentationRng = augmentation is null ? null : new Rng(Shuffle.EpochSeed(seed ^ AugmentationStream, epoch));
-        var clock = Stopwatch.StartNew();
-        var detector = Model.AnomalyDetector;
+        // A timestamp, not a Stopwatch: an epoch's allocations must not depend on whether the JIT has moved a Stopwatch to the stack yet.
+        long started = Stopwatch.GetTimestamp();
+        var detector = AnomalyDetector;
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < data.Count; start += batchSize)
@@ -81,7 +90,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             Optimizer.Step();
             // A step can overflow the weights; caught here, the run stops before a checkpoint holds them.
             detector?.CheckParameters(Model, "after the optimizer step");
-            progress?.Invoke(new BatchProgress(epoch, start + count, data.Count, lossSum / (start + count), clock.Elapsed.TotalSeconds));
+            progress?.Invoke(new BatchProgress(epoch, start + count, data.Count, lossSum / (start + count), Stopwatch.GetElapsedTime(started).TotalSeconds));
         }
         return (lossSum / data.Count, (double)correct / data.Count);
     }
@@ -92,7 +101,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (data.Count == 0) return (double.NaN, double.NaN);
         var order = new int[data.Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
-        var detector = Model.AnomalyDetector;
+        var detector = AnomalyDetector;
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < data.Count; start += batchSize)

@@ -60,16 +60,36 @@ public sealed class AnomalyDetectorTests : IDisposable
     public void The_detector_reports_a_nan_loss_gradient_and_input_gradient_in_order()
     {
         var model = ModelFile.Build<double>(ModelFile.Parse("""{"input": [2], "layers": [{"type": "linear", "out": 2}, {"type": "relu"}]}""", "m"), "m");
-        model.AnomalyDetector = new AnomalyDetector<double> { Step = "epoch 4, batch 2" };
+        using var detector = AnomalyDetector<double>.Attach(model);
+        detector.Step = "epoch 4, batch 2";
         model.Forward(new Tensor<double>([1.0, 2.0], 1, 2));
         var e = Assert.Throws<AnomalyException>(() => model.Backward(new Tensor<double>([0.5, double.NaN], 1, 2)));
         Assert.Equal("anomaly at epoch 4, batch 2: dL/d(output) of layers[1] (relu) (the loss gradient) is NaN at [0, 1] (the first NaN or infinity of the pass)", e.Message);
         Assert.Equal((1, "relu", 1), (e.LayerIndex!.Value, e.LayerType!, e.Element));
         Assert.True(double.IsNaN(e.Value));
 
-        var loss = Assert.Throws<AnomalyException>(() => model.AnomalyDetector.CheckLoss("cross_entropy", double.PositiveInfinity));
+        var loss = Assert.Throws<AnomalyException>(() => detector.CheckLoss("cross_entropy", double.PositiveInfinity));
         Assert.Equal("anomaly at epoch 4, batch 2: the loss (cross_entropy) is Infinity", loss.Message);
         Assert.Null(loss.LayerIndex);
+    }
+
+    [Fact]
+    public void A_detector_checks_a_model_only_while_attached()
+    {
+        var model = ModelFile.Build<double>(ModelFile.Parse("""{"input": [2], "layers": [{"type": "linear", "out": 2}, {"type": "relu"}]}""", "m"), "m");
+        var bad = new Tensor<double>([1.0, double.NaN], 1, 2);
+        var detector = AnomalyDetector<double>.Attach(model);
+        var e = Assert.Throws<AnomalyException>(() => model.Forward(bad));
+        Assert.Equal("anomaly: the input batch is NaN at [0, 1] (the first NaN or infinity of the pass)", e.Message);
+
+        // A backward pass from a layer inside the model: its gradient is not the loss gradient.
+        model.Forward(new Tensor<double>([1.0, 2.0], 1, 2));
+        e = Assert.Throws<AnomalyException>(() => model.Backward(new Tensor<double>([double.NegativeInfinity, 0], 1, 2), from: 0));
+        Assert.Equal("anomaly: dL/d(output) of layers[0] (linear) is -Infinity at [0, 0] (the first NaN or infinity of the pass)", e.Message);
+
+        detector.Dispose();
+        model.Forward(bad); // detached: nothing is checked
+        model.Backward(new Tensor<double>([double.NaN, 0], 1, 2));
     }
 
     // ---- training ----
