@@ -1,4 +1,4 @@
-namespace Backprop;
+namespace Backprop.Numerics;
 
 /// <summary>
 /// Special functions that System.Math lacks. Each is a port of a well-studied public implementation rather than a
