@@ -142,7 +142,7 @@ public static class GradientFlowExperiment
     /// <summary>h′(a) of the sigmoid, ReLU (0 at a ≤ 0) or tanh, for reports.</summary>
     public static double Derivative(string activation, double a) => activation switch
     {
-        "sigmoid" => Sigmoid<double>.Logistic(a) * (1 - Sigmoid<double>.Logistic(a)),
+        "sigmoid" => SpecialFunctions.Logistic(a) * (1 - SpecialFunctions.Logistic(a)),
         "relu" => a > 0 ? 1 : 0,
         "tanh" => 1 - Math.Tanh(a) * Math.Tanh(a),
         _ => throw new ArgumentException($"unknown activation '{activation}'"),

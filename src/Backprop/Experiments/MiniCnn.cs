@@ -110,7 +110,7 @@ public static class MiniCnn
     public static MiniCnnParameters ClosedFormGradient(MiniCnnParameters p, ReadOnlySpan<double> x, double y)
     {
         var f = Forward(p, x, y);
-        double delta = -y * Sigmoid<double>.Logistic(-y * f.Prediction);
+        double delta = -y * SpecialFunctions.Logistic(-y * f.Prediction);
         double h1 = f.A1 > 0 ? 1 : 0, h2 = f.A2 > 0 ? 1 : 0;
         return new MiniCnnParameters(
             W1: delta * (p.V1 * h1 * x[0] + p.V2 * h2 * x[1]),

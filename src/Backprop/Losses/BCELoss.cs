@@ -55,6 +55,6 @@ public sealed class BCEWithLogitsLoss<T> : Loss<T> where T : unmanaged, IFloatin
     protected override void Gradient(ReadOnlySpan<T> p, ReadOnlySpan<T> y, int batch, int features, Span<T> dp)
     {
         T count = C(p.Length);
-        for (int i = 0; i < p.Length; i++) dp[i] = (Layers.Sigmoid<T>.Logistic(p[i]) - y[i]) / count;
+        for (int i = 0; i < p.Length; i++) dp[i] = (SpecialFunctions.Logistic(p[i]) - y[i]) / count;
     }
 }

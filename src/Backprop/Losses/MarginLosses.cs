@@ -38,7 +38,7 @@ public sealed class LogisticLoss<T> : MarginLoss<T> where T : unmanaged, IFloati
 
     protected override T Phi(T m) => T.Max(-m, T.Zero) + T.LogP1(T.Exp(-T.Abs(m)));
 
-    protected override T PhiDerivative(T m) => -Layers.Sigmoid<T>.Logistic(-m);
+    protected override T PhiDerivative(T m) => -SpecialFunctions.Logistic(-m);
 }
 
 /// <summary>Perceptron criterion max(0, −yŷ); φ'(m) = −1 where m &lt; 0, else 0 (0 at the kink, like ReLU).</summary>
