@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+using Backprop.Data;
+
+namespace Backprop.Training;
+
+/// <summary>Hears about a run's progress (the CLI draws progress bars or prints lines).</summary>
+public interface ITrainingReporter
+{
+    void Message(string text);
+    void EpochStarted(int epoch, int epochs, int examples);
+    void Batch(BatchProgress progress);
+    void EpochFinished(EpochMetrics metrics);
+}
