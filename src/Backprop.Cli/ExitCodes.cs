@@ -1,6 +1,3 @@
-using System.CommandLine;
-using Backprop.Cli.Commands;
-
 namespace Backprop.Cli;
 
 public static class ExitCodes

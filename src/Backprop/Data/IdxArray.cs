@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-
 namespace Backprop.Data;
 
 /// <summary>

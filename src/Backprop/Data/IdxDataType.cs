@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-
 namespace Backprop.Data;
 
 /// <summary>The element type code of an IDX file (third byte of the magic number).</summary>

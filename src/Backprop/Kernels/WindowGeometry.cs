@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Backprop.Kernels;
 
 /// <summary>Sizes of a 2-D sliding window over one [C, H, W] image (1-D convolution is the case H = 1, kernel height 1).</summary>

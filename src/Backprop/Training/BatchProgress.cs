@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Backprop.Training;
 
 /// <summary>Progress within an epoch, reported after each mini-batch.</summary>

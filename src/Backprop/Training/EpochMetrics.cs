@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Backprop.Training;
 
 /// <summary>What one epoch measured.</summary>

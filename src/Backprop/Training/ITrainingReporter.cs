@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Backprop.Data;
-
 namespace Backprop.Training;
 
 /// <summary>Hears about a run's progress (the CLI draws progress bars or prints lines).</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Backprop.Data;
-
 namespace Backprop.Training;
 
 /// <summary>The files a run writes into its output folder.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Backprop.Training;
 
 /// <summary>The outcome of a run: its metrics per epoch and the test-set figures.</summary>

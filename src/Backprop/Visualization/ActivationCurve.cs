@@ -1,6 +1,3 @@
-using ScottPlot;
-using SkiaSharp;
-
 namespace Backprop.Visualization;
 
 /// <summary>An activation sampled on a grid: x, f(x) from the layer's Forward and f′(x) from its Backward.</summary>
