@@ -9,30 +9,10 @@ using Backprop.IO;
 using Backprop.Losses;
 using Backprop.Models;
 using Backprop.Optimizers;
-using Backprop.Tensors;
 using Backprop.Visualization;
 using Backprop.Training;
 
 namespace Backprop.Runs;
-
-/// <summary>Hears about a run's progress (the CLI draws progress bars or prints lines).</summary>
-public interface ITrainingReporter
-{
-    void Message(string text);
-    void EpochStarted(int epoch, int epochs, int examples);
-    void Batch(BatchProgress progress);
-    void EpochFinished(EpochMetrics metrics);
-}
-
-/// <summary>The files a run writes into its output folder.</summary>
-public static class RunFiles
-{
-    public const string Model = "model.json", Weights = "model.safetensors", Checkpoint = "checkpoint.safetensors",
-        Preprocessing = "preprocessing.safetensors", Metrics = "metrics.csv", Curves = "curves.png";
-}
-
-/// <summary>The outcome of a run: its metrics per epoch and the test-set figures.</summary>
-public sealed record TrainingResult(IReadOnlyList<EpochMetrics> Epochs, double TestLoss, double TestAccuracy, bool StoppedEarly);
 
 /// <summary>
 /// A whole training run in float32: data, split, preprocessing, epochs, checkpoints after every epoch and the final

@@ -6,9 +6,6 @@ using SkiaSharp;
 
 namespace Backprop.Visualization;
 
-/// <summary>An activation sampled on a grid: x, f(x) from the layer's Forward and f′(x) from its Backward.</summary>
-public sealed record ActivationCurve(string Name, double[] X, double[] Y, double[] Derivative);
-
 /// <summary>
 /// The activation functions and their derivatives (seed 001, 1.5(c)), each computed by the engine's own layer:
 /// f(x) is its Forward on a batch of x values, f′(x) its Backward with upstream gradient 1 (dL/dy = 1 gives

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Backprop.Data;
-using Backprop.Losses;
-using Backprop.Optimizers;
 using Backprop.Training;
 using Backprop.Visualization;
 using Spectre.Console;
@@ -32,19 +30,18 @@ internal static class EvalCommand
             };
             var data = DatasetSource.Load(parse.GetValue(dataset)!, which, parse.GetValue(labelColumn));
             trained.Prepare(data);
-            var trainer = new Trainer<float>(trained.Model, new CrossEntropyLoss<float>(), new SGD<float>(trained.Model.NamedParameters, 0.0));
-            trainer.CheckData(data, parse.GetValue(dataset)!);
-            var confusion = new int[data.Classes, data.Classes];
-            var (loss, accuracy) = trainer.Evaluate(data, 256, confusion);
+            var classifier = new Classifier<float>(trained.Model);
+            classifier.CheckData(data, parse.GetValue(dataset)!);
+            var evaluation = classifier.Evaluate(data);
+            var confusion = evaluation.Confusion;
 
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), ColorSystem = ColorSystemSupport.NoColors });
-            stdout.WriteLine($"{data.Count} examples: loss {loss:F4}, accuracy {accuracy:F4}");
+            stdout.WriteLine($"{evaluation.Examples} examples: loss {evaluation.Loss:F4}, accuracy {evaluation.Accuracy:F4}");
             var perClass = new Table().AddColumns("class", "name", "examples", "accuracy");
             for (int c = 0; c < data.Classes; c++)
             {
-                int total = 0;
-                for (int p = 0; p < data.Classes; p++) total += confusion[c, p];
-                perClass.AddRow(new Text(c.ToString()), new Text(data.ClassNames[c]), new Text(total.ToString()), new Text(total == 0 ? "-" : ((double)confusion[c, c] / total).ToString("F4")));
+                int total = evaluation.ExamplesOf(c);
+                perClass.AddRow(new Text(c.ToString()), new Text(data.ClassNames[c]), new Text(total.ToString()), new Text(total == 0 ? "-" : evaluation.ClassAccuracy(c).ToString("F4")));
             }
             console.Write(perClass);
             var matrix = new Table().AddColumn(new TableColumn("true \\ predicted"));

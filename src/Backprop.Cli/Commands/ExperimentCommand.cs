@@ -10,11 +10,11 @@ internal static class ExperimentCommand
     {
         var command = new Command("experiment", "Run an experiment from the sheets and print its results: mini-cnn, update-order, zero-init, gradient-flow, loss-derivation")
         {
-            MiniCnnCommand.Create(stdout, stderr),
-            UpdateOrderCommand.Create(stdout, stderr),
-            ZeroInitCommand.Create(stdout, stderr),
-            GradientFlowCommand.Create(stdout, stderr),
-            LossDerivationCommand.Create(stdout, stderr),
+            MiniCnnExperimentCommand.Create(stdout, stderr),
+            UpdateOrderExperimentCommand.Create(stdout, stderr),
+            ZeroInitExperimentCommand.Create(stdout, stderr),
+            GradientFlowExperimentCommand.Create(stdout, stderr),
+            LossDerivationExperimentCommand.Create(stdout, stderr),
         };
         // Without a name: one line saying which there are (an unknown name is a parse error naming it).
         command.SetAction(_ => CommandRunner.Run(stderr, () =>

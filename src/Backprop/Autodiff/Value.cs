@@ -111,7 +111,7 @@ public sealed class Value
     });
 
     /// <summary>c = σ(a) = 1 / (1 + e⁻ᵃ); ∂c/∂a = c(1 − c).</summary>
-    public Value Sigmoid() => new(Layers.Sigmoid<double>.Logistic(Data), [this], "sigmoid", c => Grad += c.Data * (1 - c.Data) * c.Grad);
+    public Value Sigmoid() => new(SpecialFunctions.Logistic(Data), [this], "sigmoid", c => Grad += c.Data * (1 - c.Data) * c.Grad);
 
     /// <summary>c = a under another name (for w = a): ∂c/∂a = 1.</summary>
     public Value Copy(string label) => new(Data, [this], "=", c => Grad += c.Grad) { Label = label };

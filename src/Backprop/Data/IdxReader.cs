@@ -4,34 +4,6 @@ using System.Runtime.InteropServices;
 
 namespace Backprop.Data;
 
-/// <summary>The element type code of an IDX file (third byte of the magic number).</summary>
-public enum IdxDataType : byte
-{
-    /// <summary>0x08: unsigned byte.</summary>
-    UnsignedByte = 0x08,
-    /// <summary>0x09: signed byte.</summary>
-    SignedByte = 0x09,
-    /// <summary>0x0B: 16-bit signed integer, big-endian.</summary>
-    Int16 = 0x0B,
-    /// <summary>0x0C: 32-bit signed integer, big-endian.</summary>
-    Int32 = 0x0C,
-    /// <summary>0x0D: IEEE 754 float32, big-endian.</summary>
-    Single = 0x0D,
-    /// <summary>0x0E: IEEE 754 float64, big-endian.</summary>
-    Double = 0x0E,
-}
-
-/// <summary>
-/// The contents of an IDX file: <see cref="Shape"/> as declared in the header (e.g. [60000, 28, 28] for MNIST images,
-/// [60000] for labels) and the values in row-major order, converted to float32 exactly as stored (bytes stay 0..255,
-/// nothing is scaled). Int32 values above 2²⁴ and float64 values are rounded to the nearest float32.
-/// </summary>
-public sealed record IdxArray(int[] Shape, float[] Values)
-{
-    /// <summary>The element type the file declared.</summary>
-    public IdxDataType DataType { get; init; } = IdxDataType.UnsignedByte;
-}
-
 /// <summary>
 /// Reads the IDX format of MNIST and Fashion-MNIST (<see href="http://yann.lecun.com/exdb/mnist/"/>), raw or gzip
 /// (recognised by the magic bytes 1f 8b, not by the file name).

@@ -5,9 +5,6 @@ using Backprop.Tensors;
 
 namespace Backprop.Diagnostics;
 
-/// <summary>How far one tensor's analytic gradient is from the central-difference estimate.</summary>
-public sealed record GradientCheckEntry(string Name, int[] Shape, double MaxAbsoluteError, double MaxRelativeError, bool Passed);
-
 /// <summary>
 /// Compares back-propagated gradients with central differences (L(θ + h) − L(θ − h)) / 2h, in float64, for every
 /// parameter and for the input. An element passes when |analytic − numeric| ≤ AbsoluteTolerance + RelativeTolerance·max(|analytic|, |numeric|).

@@ -21,11 +21,22 @@ public static class Problem
         var loss = LossFunctions.Create<T>(lossName);
         var spec = ModelFile.Parse(ModelFile.ReadText(modelPath), modelPath);
         var model = ModelFile.Build<T>(spec, modelPath);
-        var batch = DataFile.Load(dataPath, model, loss);
+        var batch = CheckTargets(DataFile.Load<T>(dataPath, model.InputShape), model, loss, dataPath);
         // Building checked the parameters; the batch's activations are what the model makes of the data.
         var memory = MemoryEstimate.Training(ModelFile.Layout(spec, modelPath), Unsafe.SizeOf<T>(), batch.X.Shape[0], optimizerSlots: 0);
         MemoryEstimate.Check(memory.Total, $"{dataPath}: a forward and backward pass over its {batch.X.Shape[0]} examples needs", $" ({memory})");
         return new Problem<T>(model, loss, batch, learningRate);
+    }
+
+    /// <summary>
+    /// Checks a data file's targets against the loss and the model's output (shape, class indices, ±1 labels):
+    /// <see cref="DataFile"/> reads them, the loss says what they must be.
+    /// </summary>
+    public static Batch<T> CheckTargets<T>(Batch<T> batch, Sequential<T> model, Loss<T> loss, string source)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        loss.CheckTarget(model.OutputShape, batch.Y, batch.X.Shape[0], source);
+        return batch;
     }
 
     /// <summary>The built-in examples: name and one-line description.</summary>
@@ -39,7 +50,7 @@ public static class Problem
         string source = $"example '{name}'";
         var loss = LossFunctions.Create<T>(root.GetProperty("loss").GetString()!);
         var model = ModelFile.Build<T>(ModelFile.Parse(root.GetProperty("model"), source), source);
-        var batch = DataFile.Parse(root.GetProperty("data"), source, model, loss);
+        var batch = CheckTargets(DataFile.Parse<T>(root.GetProperty("data"), source, model.InputShape), model, loss, source);
         return new Problem<T>(model, loss, batch, learningRate ?? root.GetProperty("lr").GetDouble());
     }
 

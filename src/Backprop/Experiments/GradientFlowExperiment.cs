@@ -7,46 +7,6 @@ using Backprop.Tensors;
 
 namespace Backprop.Experiments;
 
-/// <summary>How the 2-unit hidden layers of the 152-layer network connect.</summary>
-public enum Wiring
-{
-    /// <summary>The sheet's network: two separate chains (a <see cref="DiagonalLinear{T}"/> per layer), joined only at the output node.</summary>
-    TwoChains,
-
-    /// <summary>The variant of (d): every hidden layer fully connected (Linear 2 → 2 without bias).</summary>
-    FullyConnected,
-}
-
-/// <summary>One network of the experiment: wiring, activation h, and the hidden units (layer, unit), 1-based, made dead.</summary>
-public sealed record DeepNetwork(string Name, Wiring Wiring, string Activation, IReadOnlyList<(int Layer, int Unit)> DeadUnits);
-
-/// <summary>
-/// Layer l of a pass (l = 1 … 152), in the sheet's notation: the weights w₁⁽ˡ⁾ and w₂⁽ˡ⁾ (in the fully connected
-/// variant the diagonal entries W⁽ˡ⁾[1,1] and W⁽ˡ⁾[2,2]; at l = 152 the output node's two weights), pre-activations
-/// a, outputs o, dL/do and dL/dw for both units (NaN for unit 2 at l = 152), and the layer's whole weight and weight
-/// gradient as the engine holds them ([2] for two chains, [out, in] otherwise).
-/// </summary>
-public sealed record DeepLayer(int Layer, double W1, double W2, double A1, double A2, double O1, double O2,
-    double DLdO1, double DLdO2, double DLdW1, double DLdW2, TensorValue Weight, TensorValue WeightGrad)
-{
-    /// <summary>The L2 norm of the layer's whole weight gradient.</summary>
-    public double WeightGradNorm => GradientFlow.Norm(WeightGrad.Values);
-}
-
-/// <summary>
-/// The chain rule of (b) checked on a pass, l = 1 … 151: dL/do⁽ˡ⁾ against W⁽ˡ⁺¹⁾ᵀ·(h′(a⁽ˡ⁺¹⁾) ⊙ dL/do⁽ˡ⁺¹⁾) computed
-/// from the recorded a, W and dL/do (for two chains W is diagonal, so per chain dL/do_k⁽ˡ⁾ = w_k⁽ˡ⁺¹⁾·h′(a_k⁽ˡ⁺¹⁾)·dL/do_k⁽ˡ⁺¹⁾).
-/// <see cref="MaxRelativeDifference"/> is the largest |engine − formula| / |formula| (0 where both are 0);
-/// <see cref="MaxNormRatio"/> the largest ‖dL/do⁽ˡ⁾‖ / ‖dL/do⁽ˡ⁺¹⁾‖; <see cref="MaxDerivative"/> the largest h′(a) at
-/// any node.
-/// </summary>
-public sealed record ChainRuleCheck(double MaxRelativeDifference, double MaxNormRatio, double MaxDerivative);
-
-/// <summary>One network's pass on the training example (x, y): the loss, the output o₁⁽¹⁵²⁾ and every layer.</summary>
-public sealed record DeepNetworkRun(DeepNetwork Network, double Loss, double Output, IReadOnlyList<DeepLayer> Layers);
-
-public sealed record GradientFlowExperimentResult(ulong Seed, double[] X, double Y, IReadOnlyList<DeepNetworkRun> Runs);
-
 /// <summary>
 /// Seed 000, practice problem 2: the 152-layer network with no biases, two units per hidden layer, activation h at
 /// every node and L = ½(o₁⁽¹⁵²⁾ − y)². Built from the engine's layers: layer l &lt; 152 is a
@@ -142,7 +102,7 @@ public static class GradientFlowExperiment
     /// <summary>h′(a) of the sigmoid, ReLU (0 at a ≤ 0) or tanh, for reports.</summary>
     public static double Derivative(string activation, double a) => activation switch
     {
-        "sigmoid" => Sigmoid<double>.Logistic(a) * (1 - Sigmoid<double>.Logistic(a)),
+        "sigmoid" => SpecialFunctions.Logistic(a) * (1 - SpecialFunctions.Logistic(a)),
         "relu" => a > 0 ? 1 : 0,
         "tanh" => 1 - Math.Tanh(a) * Math.Tanh(a),
         _ => throw new ArgumentException($"unknown activation '{activation}'"),

@@ -2,20 +2,6 @@ using Backprop.Learners;
 
 namespace Backprop.Experiments;
 
-/// <summary>Settings of <see cref="LossDerivationExperiment"/>.</summary>
-public sealed record LossDerivationOptions
-{
-    public ulong Seed { get; init; }
-    public int Dimension { get; init; } = 5;
-    public int Examples { get; init; } = 200;
-    public double LearningRate { get; init; } = 0.1;
-}
-
-/// <summary>One learner's comparison: how far the rule's update is from −κη∇ℓ over the sampled points.</summary>
-public sealed record LossDerivationRow(string Learner, string Rule, string Loss, double StepScale, int Compared, int SkippedAtKinks, double MaxDifference, double MaxUpdate);
-
-public sealed record LossDerivationResult(LossDerivationOptions Options, IReadOnlyList<LossDerivationRow> Rows);
-
 /// <summary>
 /// Seed 001, 1.4: each learner's rule w ← w + η(y − ŷ)x, b ← b + η(y − ŷ) is gradient descent on the loss derived
 /// from it. For random w, b, x and y, the rule's update (from <see cref="LinearUnit.Update"/>) is set beside −κη

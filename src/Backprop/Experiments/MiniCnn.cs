@@ -7,46 +7,6 @@ using Backprop.Tensors;
 
 namespace Backprop.Experiments;
 
-/// <summary>Settings of <see cref="MiniCnn.Run"/>.</summary>
-public sealed record MiniCnnOptions
-{
-    public ulong Seed { get; init; }
-    public int Epochs { get; init; } = 20;
-    public int TrainExamples { get; init; } = 200;
-    public int TestExamples { get; init; } = 200;
-    public double LearningRate { get; init; } = 0.1;
-
-    public void Validate()
-    {
-        if (Epochs < 1) throw new BackpropException($"epochs: expected at least 1, got {Epochs}");
-        if (TrainExamples < 1 || TestExamples < 1) throw new BackpropException("examples: expected at least 1 training and 1 test example");
-        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new BackpropException($"learning rate: expected a positive number, got {LearningRate}");
-    }
-}
-
-/// <summary>The mini CNN's four parameters (the sheet's names), or their gradients.</summary>
-public sealed record MiniCnnParameters(double W1, double W2, double V1, double V2)
-{
-    public double MaxAbsDifference(MiniCnnParameters o) =>
-        new[] { W1 - o.W1, W2 - o.W2, V1 - o.V1, V2 - o.V2 }.Max(Math.Abs);
-}
-
-/// <summary>One example through the network by the sheet's equations: a = (a1, a2), o = (o1, o2), ŷ and ℓ.</summary>
-public sealed record MiniCnnForward(double A1, double A2, double O1, double O2, double Prediction, double Loss);
-
-/// <summary>
-/// The first SGD step of a run: the example, the engine's gradient, and the closed forms of 2.1 and 2.2 at the same
-/// point.
-/// </summary>
-public sealed record MiniCnnStep(double[] X, double Y, MiniCnnParameters Weights, MiniCnnForward Forward,
-    MiniCnnParameters EngineGradient, MiniCnnParameters ClosedFormGradient);
-
-/// <summary>Loss and accuracy on the training and test sets after an epoch (epoch 0: before training).</summary>
-public sealed record MiniCnnEpoch(int Epoch, double TrainLoss, double TrainAccuracy, double TestLoss, double TestAccuracy);
-
-public sealed record MiniCnnResult(MiniCnnOptions Options, string Model, MiniCnnParameters Initial, MiniCnnParameters Final,
-    MiniCnnStep FirstStep, IReadOnlyList<MiniCnnEpoch> Epochs);
-
 /// <summary>
 /// Seed 000, problem 2: the mini CNN a1 = x1·w1 + x2·w2, a2 = x2·w1 + x3·w2, o = ReLU(a), ŷ = o1·v1 + o2·v2, trained
 /// with the logistic loss ℓ = ln(1 + exp(−y·ŷ)) by the sheet's Algorithm 3: SGD on one example at a time (the
@@ -110,7 +70,7 @@ public static class MiniCnn
     public static MiniCnnParameters ClosedFormGradient(MiniCnnParameters p, ReadOnlySpan<double> x, double y)
     {
         var f = Forward(p, x, y);
-        double delta = -y * Sigmoid<double>.Logistic(-y * f.Prediction);
+        double delta = -y * SpecialFunctions.Logistic(-y * f.Prediction);
         double h1 = f.A1 > 0 ? 1 : 0, h2 = f.A2 > 0 ? 1 : 0;
         return new MiniCnnParameters(
             W1: delta * (p.V1 * h1 * x[0] + p.V2 * h2 * x[1]),

@@ -2,40 +2,6 @@ using Backprop.Diagnostics;
 
 namespace Backprop.Experiments;
 
-/// <summary>Where the sheet's training loop updates W2 (seed 000, practice problem 1a).</summary>
-public enum UpdateOrder
-{
-    /// <summary>Every gradient from the same weights, then both updates: dO1 = dA2·W2ᵀ uses the W2 of the forward pass.</summary>
-    Correct,
-
-    /// <summary>The sheet's loop: <c>W2 -= lr*dW2</c> comes before <c>dO1 = np.dot(dA2, W2.T)</c>, so dO1 (and dW1) use the updated W2.</summary>
-    W2First,
-}
-
-/// <summary>
-/// A regression data set: X [Count, Features] row-major and y [Count]. <see cref="Create"/> draws X ~ N(0, 1) and
-/// sets y = |x1| − x2 + x3/2 (needs 3 features), which a ReLU network without biases can represent exactly
-/// (|x| = ReLU(x) + ReLU(−x)).
-/// </summary>
-public sealed record RegressionData(double[] X, double[] Y, int Count, int Features)
-{
-    public static RegressionData Create(int count, Rng rng)
-    {
-        if (count < 1) throw new BackpropException($"examples: expected at least 1, got {count}");
-        var x = new double[count * 3];
-        var y = new double[count];
-        for (int n = 0; n < count; n++)
-        {
-            for (int i = 0; i < 3; i++) x[n * 3 + i] = rng.Normal();
-            y[n] = Math.Abs(x[n * 3]) - x[n * 3 + 1] + 0.5 * x[n * 3 + 2];
-        }
-        return new RegressionData(x, y, count, 3);
-    }
-}
-
-/// <summary>One pass of the sheet's loop: the loss, the hidden layer's A1 and O1, and the gradients it used.</summary>
-public sealed record RegressionStep(double Loss, double[] A1, double[] O1, double[] DW1, double[] DW2);
-
 /// <summary>
 /// Seed 000, practice problem 1: the one-hidden-layer ReLU regression network of the sheet's numpy code, no biases,
 /// in the sheet's layout: W1 [inputs, hidden] and W2 [hidden, 1] (row-major), A1 = X·W1, O1 = ReLU(A1), A2 = O1·W2,

@@ -2,53 +2,6 @@ using Backprop.Diagnostics;
 
 namespace Backprop.Experiments;
 
-/// <summary>Settings of <see cref="UpdateOrderExperiment.Run(UpdateOrderOptions)"/>.</summary>
-public sealed record UpdateOrderOptions
-{
-    public ulong Seed { get; init; }
-
-    /// <summary>Iterations of the sheet's loop; each is one full-batch gradient step.</summary>
-    public int Epochs { get; init; } = 300;
-
-    public int Examples { get; init; } = 64;
-    public int Hidden { get; init; } = 8;
-
-    /// <summary>Both loops run once per learning rate: a small one, where the bug only bends the path, and a larger one.</summary>
-    public IReadOnlyList<double> LearningRates { get; init; } = [0.1, 0.6];
-
-    /// <summary>Weights start as N(0, 1)·InitScale (the sheet's initialisation scheme 1: 0.01).</summary>
-    public double InitScale { get; init; } = 0.01;
-
-    public void Validate()
-    {
-        if (Epochs < 1) throw new BackpropException($"epochs: expected at least 1, got {Epochs}");
-        if (Examples < 1) throw new BackpropException($"examples: expected at least 1, got {Examples}");
-        if (Hidden < 1) throw new BackpropException($"hidden: expected at least 1, got {Hidden}");
-        if (LearningRates.Count == 0) throw new BackpropException("learning rates: expected at least one");
-        foreach (double lr in LearningRates)
-            if (!(lr > 0) || !double.IsFinite(lr)) throw new BackpropException($"learning rate: expected a positive number, got {lr}");
-        if (!(InitScale >= 0) || !double.IsFinite(InitScale)) throw new BackpropException($"init scale: expected a number ≥ 0, got {InitScale}");
-    }
-}
-
-/// <summary>
-/// One iteration of both loops. Losses are those of the iteration's forward pass (before its update). For the buggy
-/// loop, <see cref="BuggyW1Deviation"/> = ‖dW1 it used − true dW1‖ / ‖true dW1‖ and <see cref="BuggyW1Cosine"/> the
-/// cosine between them, the true gradient taken at the buggy loop's own weights of that iteration.
-/// </summary>
-public sealed record UpdateOrderEpoch(int Epoch, double CorrectLoss, double BuggyLoss, double BuggyW1Deviation, double BuggyW1Cosine);
-
-/// <summary>
-/// Both loops at one learning rate: the first iteration's gradients checked against central differences (both loops
-/// start from the same weights), the per-iteration record, the losses after the last update, and the iteration at
-/// which the buggy loop's loss stopped being finite (null if it never did; it is not stepped after that).
-/// </summary>
-public sealed record UpdateOrderRun(
-    double LearningRate, IReadOnlyList<GradientCheckEntry> CorrectCheck, IReadOnlyList<GradientCheckEntry> BuggyCheck,
-    IReadOnlyList<UpdateOrderEpoch> Epochs, double FinalCorrectLoss, double FinalBuggyLoss, int? BuggyDivergedAt);
-
-public sealed record UpdateOrderResult(UpdateOrderOptions Options, IReadOnlyList<UpdateOrderRun> Runs);
-
 /// <summary>
 /// Seed 000, practice problem 1a: the sheet's training loop updates W2 (<c>W2 -= learning_rate * dW2</c>) before
 /// back-propagating through it (<c>dO1 = np.dot(dA2, W2.T)</c>), so the dW1 it applies is not the gradient of the

@@ -1,54 +1,5 @@
 namespace Backprop.Experiments;
 
-/// <summary>Settings of <see cref="ZeroInitExperiment.Run"/>.</summary>
-public sealed record ZeroInitOptions
-{
-    public ulong Seed { get; init; }
-
-    /// <summary>Iterations of the (corrected) loop; each is one full-batch gradient step.</summary>
-    public int Epochs { get; init; } = 300;
-
-    public int Examples { get; init; } = 64;
-    public int Hidden { get; init; } = 4;
-    public double LearningRate { get; init; } = 0.1;
-
-    /// <summary>Scheme 1: N(0, 1)·RandomScale (the sheet's 0.01).</summary>
-    public double RandomScale { get; init; } = 0.01;
-
-    /// <summary>The third scheme, every weight equal to this nonzero constant.</summary>
-    public double Constant { get; init; } = 0.1;
-
-    public void Validate()
-    {
-        if (Epochs < 1) throw new BackpropException($"epochs: expected at least 1, got {Epochs}");
-        if (Examples < 1) throw new BackpropException($"examples: expected at least 1, got {Examples}");
-        if (Hidden < 2) throw new BackpropException($"hidden: expected at least 2 units (symmetry needs two to compare), got {Hidden}");
-        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new BackpropException($"learning rate: expected a positive number, got {LearningRate}");
-        if (!(RandomScale > 0) || !double.IsFinite(RandomScale)) throw new BackpropException($"random scale: expected a positive number, got {RandomScale}");
-        if (Constant == 0 || !double.IsFinite(Constant)) throw new BackpropException($"constant: expected a nonzero number, got {Constant}");
-    }
-}
-
-/// <summary>
-/// Hidden unit j at one iteration: the mean and standard deviation (population) of its incoming weights W1[:, j], its
-/// outgoing weight W2[j], the L2 norm of dL/dW1[:, j], |dL/dW2[j]|, and the largest |O1[:, j]| over the batch.
-/// </summary>
-public sealed record HiddenUnitStats(double MeanW1, double StdW1, double W2, double GradNormW1, double GradAbsW2, double MaxOutput);
-
-/// <summary>One iteration: the loss of its forward pass and every hidden unit's statistics (weights before its update, the gradients it used).</summary>
-public sealed record ZeroInitEpoch(int Epoch, double Loss, IReadOnlyList<HiddenUnitStats> Units);
-
-/// <summary>
-/// One initialisation scheme over training. <see cref="MaxUnitSpread"/> is the largest difference between two hidden
-/// units' weights or gradients (|W1[i, j] − W1[i, j′]|, |W2[j] − W2[j′]|, and the same for dW1, dW2) at any
-/// iteration: exactly 0 means the units stayed identical copies. <see cref="MaxAbsGradient"/> is the largest
-/// |dL/dW| of any weight at any iteration, <see cref="MaxAbsHiddenOutput"/> the largest |O1|.
-/// </summary>
-public sealed record ZeroInitRun(string Scheme, IReadOnlyList<ZeroInitEpoch> Epochs, double FinalLoss,
-    double MaxUnitSpread, double MaxAbsGradient, double MaxAbsHiddenOutput);
-
-public sealed record ZeroInitResult(ZeroInitOptions Options, IReadOnlyList<ZeroInitRun> Runs);
-
 /// <summary>
 /// Seed 000, practice problem 1b: the corrected loop of <see cref="ReluRegressionNet"/> from three initialisations,
 /// on the same data as update-order. "small random" (scheme 1, N(0, 1)·0.01) breaks the symmetry between hidden units;

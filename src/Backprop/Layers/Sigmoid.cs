@@ -19,19 +19,11 @@ public sealed class Sigmoid<T>(int[] shape) : Activation<T>(shape) where T : unm
 
     protected override void Forward(ReadOnlySpan<T> x, Span<T> y)
     {
-        for (int i = 0; i < x.Length; i++) y[i] = Logistic(x[i]);
+        for (int i = 0; i < x.Length; i++) y[i] = SpecialFunctions.Logistic(x[i]);
     }
 
     protected override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
     {
         for (int i = 0; i < x.Length; i++) dx[i] = dy[i] * y[i] * (T.One - y[i]);
-    }
-
-    /// <summary>The logistic function, in a form that never overflows: e^x is only taken for x &lt; 0.</summary>
-    public static T Logistic(T x)
-    {
-        if (x >= T.Zero) return T.One / (T.One + T.Exp(-x));
-        T e = T.Exp(x);
-        return e / (T.One + e);
     }
 }

@@ -36,15 +36,7 @@ public sealed class Softmax<T>(int features) : Layer<T>([features], [features]) 
         var output = Tensor.Reuse(ref _output, input.Shape);
         int f = OutputShape[0];
         for (int n = 0; n < input.Shape[0]; n++)
-        {
-            ReadOnlySpan<T> x = input.Span.Slice(n * f, f);
-            Span<T> y = output.Span.Slice(n * f, f);
-            T max = x[0];
-            for (int i = 1; i < f; i++) if (x[i] > max) max = x[i];
-            T sum = T.Zero;
-            for (int i = 0; i < f; i++) { y[i] = T.Exp(x[i] - max); sum += y[i]; }
-            for (int i = 0; i < f; i++) y[i] /= sum;
-        }
+            VectorFunctions.Softmax<T>(input.Span.Slice(n * f, f), output.Span.Slice(n * f, f));
         return output;
     }
 

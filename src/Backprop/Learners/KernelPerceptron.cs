@@ -99,7 +99,7 @@ public sealed class KernelPerceptron : IOnlineLearner
     public int Predict(ReadOnlySpan<double> x)
     {
         Scores(x, _scores);
-        return MulticlassPerceptron.ArgMax(_scores);
+        return VectorFunctions.ArgMax<double>(_scores);
     }
 
     /// <summary>F_i = max{0, max_{c≠y} (s_c − s_y)}, the multiclass perceptron loss in feature space.</summary>

@@ -25,11 +25,11 @@ public sealed class LogisticRegression(int dimension) : LinearUnit(dimension)
     public override double Target(bool positiveClass) => positiveClass ? 1 : 0;
 
     /// <summary>ŷ = σ(a).</summary>
-    public override double Output(double a) => Layers.Sigmoid<double>.Logistic(a);
+    public override double Output(double a) => SpecialFunctions.Logistic(a);
 
     /// <summary>ℓ = −[t ln σ(a) + (1 − t) ln(1 − σ(a))] = t·softplus(−a) + (1 − t)·softplus(a).</summary>
     public override double Loss(double a, double t) => t * Softplus(-a) + (1 - t) * Softplus(a);
 
     /// <summary>∂ℓ/∂a = σ(a) − t.</summary>
-    public override double LossDerivative(double a, double t) => Layers.Sigmoid<double>.Logistic(a) - t;
+    public override double LossDerivative(double a, double t) => SpecialFunctions.Logistic(a) - t;
 }

@@ -83,7 +83,7 @@ public sealed class MulticlassPerceptron : IOnlineLearner
     public int Predict(ReadOnlySpan<double> x)
     {
         Scores(x, _scores);
-        return ArgMax(_scores);
+        return VectorFunctions.ArgMax<double>(_scores);
     }
 
     /// <summary>F_i = max{0, max_{c≠y} (s_c − s_y)} at the current parameters.</summary>
@@ -141,15 +141,6 @@ public sealed class MulticlassPerceptron : IOnlineLearner
     }
 
     public void CheckData(LearnerData data, string source) => CheckClassification(data, source, Name, Classes, Dimension);
-
-    /// <summary>The first index of the largest score.</summary>
-    internal static int ArgMax(ReadOnlySpan<double> scores)
-    {
-        int best = 0;
-        for (int c = 1; c < scores.Length; c++)
-            if (scores[c] > scores[best]) best = c;
-        return best;
-    }
 
     internal static void CheckClassification(LearnerData data, string source, string name, int classes, int dimension)
     {

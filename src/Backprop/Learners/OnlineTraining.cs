@@ -2,36 +2,6 @@ using Backprop.Data;
 
 namespace Backprop.Learners;
 
-/// <summary>How <see cref="OnlineTraining.Train"/> runs.</summary>
-public sealed record OnlineTrainingOptions
-{
-    /// <summary>The most passes over the training set (default 20).</summary>
-    public int Epochs { get; init; } = 20;
-
-    /// <summary>η (default 1).</summary>
-    public double LearningRate { get; init; } = 1;
-
-    /// <summary>Seeds the order of the examples in each epoch (<see cref="Data.Shuffle.Permutation(int, ulong, int)"/>).</summary>
-    public ulong Seed { get; init; }
-
-    /// <summary>Visit the examples in a seeded random order each epoch (default); false: in index order.</summary>
-    public bool Shuffle { get; init; } = true;
-
-    /// <summary>
-    /// Full-batch gradient descent (only for a <see cref="LinearUnit"/>): each epoch is one
-    /// <see cref="LinearUnit.BatchStep"/>, the mean of the n per-example updates.
-    /// </summary>
-    public bool FullBatch { get; init; }
-}
-
-/// <summary>One epoch's figures.</summary>
-/// <param name="Epoch">1-based.</param>
-/// <param name="Epochs">The most epochs the run may take.</param>
-/// <param name="Mistakes">Examples the learner got wrong when it visited them, before their update (null for a regression set).</param>
-/// <param name="Loss">The mean loss over the training set after the epoch.</param>
-/// <param name="Examples">n.</param>
-public sealed record EpochReport(int Epoch, int Epochs, int? Mistakes, double Loss, int Examples);
-
 /// <summary>
 /// The training loop of the classical learners: epoch by epoch, visit every example once in a seeded order and let
 /// the learner apply its rule (<see cref="IOnlineLearner.Step"/>); report the mistakes and the loss after each epoch.

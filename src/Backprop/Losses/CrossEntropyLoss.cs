@@ -40,8 +40,7 @@ public sealed class CrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloating
         {
             ReadOnlySpan<T> z = p.Slice(n * features, features);
             Span<T> e = _exp.AsSpan(n * features, features);
-            T max = Max(z), sumExp = T.Zero;
-            for (int c = 0; c < features; c++) sumExp += e[c] = T.Exp(z[c] - max);
+            T max = VectorFunctions.Max(z), sumExp = VectorFunctions.ExpSum(z, max, e);
             _sumExp[n] = sumExp;
             T label = z[int.CreateTruncating(y[n])] - max;
             if (LabelSmoothing == 0)
@@ -72,27 +71,5 @@ public sealed class CrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloating
                 dz[int.CreateTruncating(y[n])] -= (T.One - epsilon) * invN;
             }
         }
-    }
-
-    /// <summary>log Σ e^(z_c), shifted by the maximum so that no exponential overflows.</summary>
-    public static T LogSumExp(ReadOnlySpan<T> z)
-    {
-        T max = Max(z);
-        return max + T.Log(SumExp(z, max));
-    }
-
-    private static T Max(ReadOnlySpan<T> z)
-    {
-        T max = z[0];
-        for (int c = 1; c < z.Length; c++) if (z[c] > max) max = z[c];
-        return max;
-    }
-
-    /// <summary>Σ e^(z_c − max): at least 1, as the maximum's own term is 1.</summary>
-    private static T SumExp(ReadOnlySpan<T> z, T max)
-    {
-        T sum = T.Zero;
-        for (int c = 0; c < z.Length; c++) sum += T.Exp(z[c] - max);
-        return sum;
     }
 }

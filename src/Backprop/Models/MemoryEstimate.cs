@@ -2,22 +2,6 @@ using System.Globalization;
 
 namespace Backprop.Models;
 
-/// <summary>What a training step keeps in memory, in bytes, by kind.</summary>
-public sealed record TrainingMemory(long Parameters, long Gradients, long OptimizerState, long Scratch, long Activations, int BatchSize)
-{
-    public long Total => Saturate((Int128)Parameters + Gradients + OptimizerState + Scratch + Activations);
-
-    /// <summary>"parameters 1.2 MB, gradients 1.2 MB, optimizer state 1.2 MB, activations for a batch of 128: 3.4 MB".</summary>
-    public override string ToString()
-    {
-        string F(long b) => MemoryEstimate.Format(b);
-        return $"parameters {F(Parameters)}, gradients {F(Gradients)}, " + (OptimizerState > 0 ? $"optimizer state {F(OptimizerState)}, " : "") +
-            (Scratch > 0 ? $"convolution buffers {F(Scratch)}, " : "") + $"activations for a batch of {BatchSize}: {F(Activations)}";
-    }
-
-    internal static long Saturate(Int128 bytes) => bytes > long.MaxValue ? long.MaxValue : (long)bytes;
-}
-
 /// <summary>
 /// Memory a model needs, estimated from its <see cref="ModelLayout"/> before anything is allocated and compared with
 /// the memory the runtime may use (<see cref="GC.GetGCMemoryInfo()"/>'s TotalAvailableMemoryBytes: the machine's

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Backprop;
+namespace Backprop.Numerics;
 
 /// <summary>The one place that turns numbers into text, for JSON, traces and tables.</summary>
 public static class NumberFormat

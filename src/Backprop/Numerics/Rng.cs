@@ -1,4 +1,4 @@
-namespace Backprop;
+namespace Backprop.Numerics;
 
 /// <summary>
 /// A seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64). Ours rather than System.Random

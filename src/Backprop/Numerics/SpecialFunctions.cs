@@ -1,8 +1,12 @@
-namespace Backprop;
+using System.Numerics;
+
+namespace Backprop.Numerics;
 
 /// <summary>
 /// Special functions that System.Math lacks. Each is a port of a well-studied public implementation rather than a
 /// fresh approximation, so its accuracy is the published one and it can be checked line by line against the original.
+/// <see cref="Logistic{T}"/> is the exception: two lines, kept here because layers, losses, learners and the
+/// scalar autodiff all use it.
 /// </summary>
 /// <remarks>
 /// <see cref="Erf"/> and <see cref="Erfc"/> are ported from Sun's fdlibm <c>s_erf.c</c>
@@ -258,4 +262,12 @@ public static class SpecialFunctions
     }
 
     private static int HighWord(double x) => (int)(BitConverter.DoubleToInt64Bits(x) >> 32);
+
+    /// <summary>The logistic function, in a form that never overflows: e^x is only taken for x &lt; 0.</summary>
+    public static T Logistic<T>(T x) where T : IFloatingPointIeee754<T>
+    {
+        if (x >= T.Zero) return T.One / (T.One + T.Exp(-x));
+        T e = T.Exp(x);
+        return e / (T.One + e);
+    }
 }

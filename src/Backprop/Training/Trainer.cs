@@ -19,6 +19,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Dictionary<int, (Tensor<T> X, Tensor<T> Y)> _batches = [];
     private int[] _order = [];
+    private readonly Classifier<T> _evaluator;
 
     public Trainer(Sequential<T> model, Loss<T> loss, Optimizer<T> optimizer)
     {
@@ -29,6 +30,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         Optimizer = optimizer;
         // Label smoothing is a training objective; evaluation reports the plain cross-entropy, as `eval` does.
         EvaluationLoss = loss is CrossEntropyLoss<T> { LabelSmoothing: > 0 } ? new CrossEntropyLoss<T>() : loss;
+        _evaluator = new Classifier<T>(model, EvaluationLoss);
     }
 
     public Sequential<T> Model { get; }
@@ -43,16 +45,15 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// checks the loss and the parameters after the optimizer step, and the detector's <c>Step</c> names the batch.
     /// Null (the default): no checks.
     /// </summary>
-    public AnomalyDetector<T>? AnomalyDetector { get; set; }
+    public AnomalyDetector<T>? AnomalyDetector
+    {
+        get => _evaluator.AnomalyDetector;
+        set => _evaluator.AnomalyDetector = value;
+    }
 
     /// <summary>Checks that the data fits the model: example shape and number of classes.</summary>
     public void CheckData(Dataset data, string name)
-    {
-        if (!data.ExampleShape.AsSpan().SequenceEqual(Model.InputShape))
-            throw new BackpropException($"{name}: examples have shape {Tensor.Format(data.ExampleShape)}, but the model's input is {Tensor.Format(Model.InputShape)}");
-        if (Model.OutputShape.Length != 1 || Model.OutputShape[0] < data.Classes)
-            throw new BackpropException($"{name}: {data.Classes} classes, but the model's output is [N, {string.Join(", ", Model.OutputShape)}]");
-    }
+        => _evaluator.CheckData(data, name);
 
     /// <summary>
     /// One pass over <paramref name="data"/> in the epoch's shuffled order; returns mean loss and accuracy. With an
@@ -85,7 +86,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (!double.IsFinite(loss))
                 throw new BackpropException($"training diverged: the loss is {loss} at epoch {epoch + 1}, examples {start}..{start + count - 1}; lower --lr");
             lossSum += loss * count;
-            correct += CountCorrect(output, y);
+            correct += Classifier<T>.CountCorrect(output, y);
             Model.BackwardParameters(Loss.Backward());
             Optimizer.Step();
             // A step can overflow the weights; caught here, the run stops before a checkpoint holds them.
@@ -96,48 +97,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Mean loss and accuracy over <paramref name="data"/> without changing the model; optionally fills a confusion matrix [true, predicted].</summary>
-    public (double Loss, double Accuracy) Evaluate(Dataset data, int batchSize, int[,]? confusion = null)
-    {
-        if (data.Count == 0) return (double.NaN, double.NaN);
-        var order = new int[data.Count];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        var detector = AnomalyDetector;
-        double lossSum = 0;
-        int correct = 0;
-        for (int start = 0; start < data.Count; start += batchSize)
-        {
-            int count = Math.Min(batchSize, data.Count - start);
-            var (x, y) = BatchBuffers(count, data.ExampleSize);
-            data.CopyBatch<T>(order, start, count, x.Span, y.Span);
-            if (detector is not null) detector.Step = $"evaluation, examples {start}..{start + count - 1}";
-            var output = Model.Forward(x);
-            lossSum += double.CreateChecked(EvaluationLoss.Forward(output, y)) * count;
-            correct += CountCorrect(output, y, confusion);
-        }
-        return (lossSum / data.Count, (double)correct / data.Count);
-    }
+    public (double Loss, double Accuracy) Evaluate(Dataset data, int batchSize, int[,]? confusion = null) =>
+        _evaluator.Evaluate(data, batchSize, confusion);
 
     private const ulong AugmentationStream = 0xF1F1_F1F1_0000_0000UL;
-
-    /// <summary>Index of the largest output of each example (the first one on ties).</summary>
-    public static int ArgMax(ReadOnlySpan<T> scores)
-    {
-        int best = 0;
-        for (int c = 1; c < scores.Length; c++) if (scores[c] > scores[best]) best = c;
-        return best;
-    }
-
-    private static int CountCorrect(Tensor<T> output, Tensor<T> y, int[,]? confusion = null)
-    {
-        int classes = output.ExampleSize, correct = 0;
-        for (int n = 0; n < output.Shape[0]; n++)
-        {
-            int predicted = ArgMax(output.Span.Slice(n * classes, classes)), label = int.CreateTruncating(y[n]);
-            if (predicted == label) correct++;
-            if (confusion is not null) confusion[label, predicted]++;
-        }
-        return correct;
-    }
 
     // One pair of buffers per batch size (at most two: full batches and the last one), so steps reuse memory.
     private (Tensor<T> X, Tensor<T> Y) BatchBuffers(int count, int exampleSize)

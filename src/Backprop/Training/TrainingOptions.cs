@@ -53,10 +53,3 @@ public sealed record TrainingOptions
         if (Limit is < 1) throw new BackpropException($"--limit: expected at least 1, got {Limit}");
     }
 }
-
-/// <summary>What one epoch measured.</summary>
-public sealed record EpochMetrics(int Epoch, double LearningRate, double TrainLoss, double TrainAccuracy,
-    double ValidationLoss, double ValidationAccuracy, double Seconds);
-
-/// <summary>Progress within an epoch, reported after each mini-batch.</summary>
-public readonly record struct BatchProgress(int Epoch, int ExamplesDone, int ExamplesTotal, double RunningLoss, double Seconds);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Backprop.Data;
+using Backprop.Examples;
 using Backprop.Layers;
 using Backprop.Losses;
 using Backprop.Models;
@@ -78,7 +79,7 @@ internal static class CrossCheckCases
         {
             var built = ModelFile.Build<double>(ModelFile.Parse(model, name), name);
             var lossFunction = LossFunctions.Create<double>(loss);
-            int n = DataFile.Parse(data, name, built, lossFunction).X.Shape[0]; // also checks that the engine accepts it
+            int n = Problem.CheckTargets(DataFile.Parse<double>(data, name, built.InputShape), built, lossFunction, name).X.Shape[0]; // also checks that the engine accepts it
             cases.Add(new CrossCheckCase($"{cases.Count:D3}-edge-{name}", CaseKind.Edge, "edge", loss, ModelFile.Write(built), data, n, 0, float32));
         }
         return cases;

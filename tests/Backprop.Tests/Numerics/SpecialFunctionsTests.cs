@@ -141,6 +141,14 @@ public class SpecialFunctionsTests
         Assert.True(distance <= MaxUlps, $"at x = {x:R}: expected {expected:R}, got {actual:R} ({distance} ulps apart)");
     }
 
+    [Fact]
+    public void Logistic_is_symmetric_and_keeps_tiny_tails()
+    {
+        // σ(−x) = 1 − σ(x); far in the negative tail σ(x) ≈ e^x, which the e^x/(1 + e^x) branch keeps to full precision.
+        Assert.Equal(Math.Exp(-700), SpecialFunctions.Logistic(-700.0), 1e-300 * 1e-5);
+        Assert.Equal(1 - SpecialFunctions.Logistic(2.5), SpecialFunctions.Logistic(-2.5), 2e-16);
+    }
+
     /// <summary>
     /// How many doubles lie between a and b: the bit patterns, mapped so that they order like the values
     /// (with +0 and -0 both at 0), are subtracted. Int128 because ±huge values differ by more than a long holds.

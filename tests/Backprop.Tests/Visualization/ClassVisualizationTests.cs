@@ -45,7 +45,7 @@ public sealed class ClassVisualizationTests(DreamModelFixture models, ITestOutpu
             var data = new Backprop.Data.Dataset(x.Data, [1, 6, 6], [k], 3);
             if (trained.Preparation.Mean is not null) Backprop.Data.Preprocessing.Standardize(data, trained.Preparation.Mean, trained.Preparation.Std!);
             var logits = trained.Model.Forward(x);
-            Assert.Equal(k, Trainer<float>.ArgMax(logits.Span));
+            Assert.Equal(k, VectorFunctions.ArgMax<float>(logits.Span));
             Assert.Equal(d.FinalObjective, logits[k], 4);
         }
     }

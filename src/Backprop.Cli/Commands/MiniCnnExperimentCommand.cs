@@ -4,7 +4,7 @@ using Backprop.Experiments;
 namespace Backprop.Cli.Commands;
 
 /// <summary>backprop experiment mini-cnn: seed 000's mini CNN trained by SGD with the logistic loss.</summary>
-internal static class MiniCnnCommand
+internal static class MiniCnnExperimentCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr) => ExperimentCommand.SeedEpochsLearningRate("mini-cnn",
         "Seed 000, problem 2: train the mini CNN (conv width 2, ReLU, linear 2→1, no biases) with the logistic loss by SGD; "

@@ -4,7 +4,7 @@ using Backprop.Experiments;
 namespace Backprop.Cli.Commands;
 
 /// <summary>backprop experiment zero-init: small random, all-zero and constant initialisation of the same network.</summary>
-internal static class ZeroInitCommand
+internal static class ZeroInitExperimentCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr) => ExperimentCommand.SeedEpochsLearningRate("zero-init",
         "Seed 000, practice 1b: train the one-hidden-layer ReLU network from N(0, 1)·0.01, from zeros and from a constant; "

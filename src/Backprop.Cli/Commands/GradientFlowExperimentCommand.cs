@@ -5,7 +5,7 @@ using Backprop.Visualization;
 namespace Backprop.Cli.Commands;
 
 /// <summary>backprop experiment gradient-flow: |dL/dw| at every layer of seed 000's 152-layer network.</summary>
-internal static class GradientFlowCommand
+internal static class GradientFlowExperimentCommand
 {
     public const string Picture = "gradient-flow.png";
 

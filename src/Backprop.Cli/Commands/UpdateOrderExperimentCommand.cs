@@ -5,7 +5,7 @@ using Backprop.Visualization;
 namespace Backprop.Cli.Commands;
 
 /// <summary>backprop experiment update-order: the sheet's loop that updates W2 before back-propagating through it.</summary>
-internal static class UpdateOrderCommand
+internal static class UpdateOrderExperimentCommand
 {
     public const string Picture = "update-order.png";
 

@@ -4,7 +4,7 @@ using Backprop.Experiments;
 namespace Backprop.Cli.Commands;
 
 /// <summary>backprop experiment loss-derivation: each learner's update rule against the gradient of its derived loss.</summary>
-internal static class LossDerivationCommand
+internal static class LossDerivationExperimentCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {

@@ -1,0 +1,3 @@
+namespace Backprop.Experiments;
+
+public sealed record GradientFlowExperimentResult(ulong Seed, double[] X, double Y, IReadOnlyList<DeepNetworkRun> Runs);

@@ -1,0 +1,3 @@
+namespace Backprop.Experiments;
+
+public sealed record LossDerivationResult(LossDerivationOptions Options, IReadOnlyList<LossDerivationRow> Rows);

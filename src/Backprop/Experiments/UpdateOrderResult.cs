@@ -1,0 +1,3 @@
+namespace Backprop.Experiments;
+
+public sealed record UpdateOrderResult(UpdateOrderOptions Options, IReadOnlyList<UpdateOrderRun> Runs);

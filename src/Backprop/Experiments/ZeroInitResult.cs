@@ -1,0 +1,3 @@
+namespace Backprop.Experiments;
+
+public sealed record ZeroInitResult(ZeroInitOptions Options, IReadOnlyList<ZeroInitRun> Runs);
