@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Backprop.IO;
 
 namespace Backprop.Data;
 
@@ -19,6 +20,7 @@ internal static class DataInput
     /// </summary>
     public static Stream Open(string path, out bool gzip, out long fileLength)
     {
+        FileKinds.CheckInput(path);
         FileStream file;
         try
         {
