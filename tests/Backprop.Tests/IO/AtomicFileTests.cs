@@ -76,7 +76,9 @@ public sealed class AtomicFileTests : IDisposable
     public void A_missing_directory_is_an_error_and_leaves_nothing()
     {
         string path = Path.Combine(_dir, "no-such-dir", "x.bin");
-        Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.WriteAllText(path, "x"));
+        // A BackpropException (exit code 2 in the CLI) naming the file and its folder, never the temporary file.
+        var e = Assert.Throws<BackpropException>(() => AtomicFile.WriteAllText(path, "x"));
+        Assert.Equal($"{path}: cannot write: the folder '{Path.GetDirectoryName(path)}' does not exist", e.Message);
         Assert.Empty(Files());
     }
 
