@@ -113,13 +113,10 @@ public static class AtomicFile
             case FileKind.Directory:
                 throw Refused(path, option, $"{what} is a folder, not a file");
             case FileKind.Missing:
+                if (target != full) throw Refused(path, option, $"{what} does not exist (a symbolic link that leads nowhere is not followed)");
                 string folder = Path.GetDirectoryName(target) ?? target;
                 var folderKind = FileKinds.Of(folder);
-                if (folderKind == FileKind.Directory)
-                {
-                    if (target != full) throw Refused(path, option, $"{what} does not exist (a symbolic link that leads nowhere is not followed)");
-                    return target;
-                }
+                if (folderKind == FileKind.Directory) return target;
                 throw Refused(path, option, folderKind == FileKind.Missing ? $"the folder '{folder}' does not exist" : $"'{folder}' is not a folder");
             default:
                 throw Refused(path, option, $"{what} is {FileKinds.Describe(kind)}, not a regular file; only a regular file is replaced");
