@@ -66,7 +66,7 @@ internal static class TrainCommand
             var parsed = ModelFile.Parse(modelPath is null ? Architecture.ModelText(archName ?? "mlp") : ModelFile.ReadText(modelPath), source);
             var spec = new ModelSpec { Input = parsed.Input, Layers = parsed.Layers, Seed = options.Seed };
             var result = ProgressBarTrainingReporter.Run(stdout, reporter => TrainingRun.Run(spec, parse.GetValue(dataset)!, options, dir, reporter,
-                resume: resumeDir is not null, detectAnomaly: parse.GetValue(detectAnomaly)));
+                resume: resumeDir is not null, detectAnomaly: parse.GetValue(detectAnomaly), modelSource: source));
             stdout.WriteLine($"test loss {result.TestLoss:F4}, test accuracy {result.TestAccuracy:F4}");
             stdout.WriteLine($"wrote {Path.Combine(dir, RunFiles.Model)}, {RunFiles.Weights}, {RunFiles.Preprocessing}, {RunFiles.Metrics}, {RunFiles.Curves}, {RunFiles.Checkpoint}");
             return ExitCodes.Ok;

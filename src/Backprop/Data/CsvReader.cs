@@ -106,11 +106,25 @@ public static class CsvReader
         // The header is read as a row (HasHeader = false) so that blank lines before it are skipped and its errors
         // name their line; every row's field count is checked here, naming the line.
         using var reader = Sep.Reader(o => o with { Sep = new Sep(','), HasHeader = false, DisableColCountCheck = true }).From(text);
-        return Parse(reader, path, labelColumn, labelsOnly, fixedClasses);
+        try
+        {
+            return Parse(reader, path, labelColumn, labelsOnly, fixedClasses);
+        }
+        catch (NotSupportedException)
+        {
+            // Sep's own limit: a row (a quoted field may hold many lines) of at most 16 Mi characters.
+            throw new BackpropException($"{path}: a row longer than {SepMaxRowLength:N0} characters; is a quote left open?");
+        }
     }
 
-    /// <summary>The longest line read (16 Mi characters): a file without line breaks is not a table of examples.</summary>
-    public const int MaxLineLength = 1 << 24;
+    /// <summary>The longest row Sep reads (a quoted field may span lines).</summary>
+    private const int SepMaxRowLength = 1 << 24;
+
+    /// <summary>
+    /// The longest line read (8 Mi characters, half of Sep's limit for a row): a file without line breaks is not a
+    /// table of examples, and this names the line.
+    /// </summary>
+    public const int MaxLineLength = 1 << 23;
 
     private static Parsed Parse(SepReader reader, string path, string labelColumn, bool labelsOnly, LabelSet? fixedClasses)
     {

@@ -124,7 +124,7 @@ public static class AtomicFile
     }
 
     private static BackpropException Refused(string path, string? option, string reason) =>
-        new(option is null ? $"{path}: cannot write: {reason}" : $"{option}: cannot write '{path}': {reason}");
+        new(option is null ? $"{path}: cannot write the file: {reason}" : $"{option}: cannot write '{path}': {reason}");
 
     /// <summary>Temporary files are named TARGET.tmp-PID-RANDOM (PID: the writing process).</summary>
     private const string TempMarker = ".tmp-";

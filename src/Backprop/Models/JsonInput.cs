@@ -40,7 +40,7 @@ internal static class JsonInput
     }
 
     /// <summary>
-    /// A key that appears twice in one object, as a message ("model.json: layers[1]: the key 'weight' appears twice"),
+    /// A key that appears twice in one object, as a message ("model.json: layers[1]: 'weight' appears twice"),
     /// or null when there is none or <paramref name="parsePermissively"/> (the same text, duplicates allowed) fails.
     /// System.Text.Json's own refusal names the key but not where it is.
     /// </summary>
@@ -72,7 +72,7 @@ internal static class JsonInput
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var p in e.EnumerateObject())
-                if (!seen.Add(p.Name)) return $"{source}: {(path.Length > 0 ? path + ": " : "")}the key '{Shown(p.Name)}' appears twice";
+                if (!seen.Add(p.Name)) return $"{source}: {(path.Length > 0 ? path + ": " : "")}'{Shown(p.Name)}' appears twice";
             foreach (var p in e.EnumerateObject())
                 if (DuplicateKey(p.Value, source, path.Length > 0 ? $"{path}.{Shown(p.Name)}" : Shown(p.Name)) is string found) return found;
         }

@@ -199,8 +199,8 @@ public sealed class BadInputTests : IDisposable
         ["digits not an integer"] = new(["--example", "seed003", "--digits", "2.5"], null, null, ["--digits: expected an integer, got '2.5'"]) { Commands = ["trace"] },
         // Files and paths (issue 15): a key written twice, a device where a file belongs.
         ["duplicate key in a layer"] = ModelCase("""{"input": [2], "layers": [{"type": "linear", "out": 2, "out": 3}]}""",
-            "$model: layers[0]: the key 'out' appears twice"),
-        ["duplicate top-level key"] = DataCase("mse", """{"x": [[1, 0]], "y": [[0, 1]], "x": [[0, 1]]}""", "$data: the key 'x' appears twice"),
+            "$model: layers[0]: 'out' appears twice"),
+        ["duplicate top-level key"] = DataCase("mse", """{"x": [[1, 0]], "y": [[0, 1]], "x": [[0, 1]]}""", "$data: 'x' appears twice"),
         ["model file is /dev/zero"] = new(["--model", "/dev/zero", "--data", "$data", "--loss", "mse"], Model, Data,
             ["/dev/zero: is a character device, not a regular file"]),
         ["data file is /dev/urandom"] = new(["--model", "$model", "--data", "/dev/urandom", "--loss", "mse"], Model, Data,

@@ -153,8 +153,24 @@ public sealed class FilesAndPathsTests(DreamModelFixture models) : IClassFixture
         string bad = Path.Combine(_dir, "BAD.json");
         File.WriteAllText(bad, """{"input": [2], "layers": [{"type": "linear", "out": 2, "outs": 3}]}""");
         Assert.StartsWith($"error: {bad}: layers[0]", Refused("train", "--model", bad, "--out", Path.Combine(_dir, "run")));
+        // A model that parses but cannot be built: the error is found when the run builds it.
+        File.WriteAllText(bad, """{"input": [2], "layers": [{"type": "conv2d", "out_channels": 1, "kernel_size": 3}]}""");
+        string built = Refused("train", "--model", bad, "--out", Path.Combine(_dir, "run"));
+        Assert.StartsWith($"error: {bad}: layers[0]", built);
         File.WriteAllText(bad, """{"input": [2], "input": [3], "layers": []}""");
-        Assert.Equal($"error: {bad}: the key 'input' appears twice\n", Refused("train", "--model", bad, "--out", Path.Combine(_dir, "run")));
+        Assert.Equal($"error: {bad}: 'input' appears twice\n", Refused("train", "--model", bad, "--out", Path.Combine(_dir, "run")));
+    }
+
+    [Fact]
+    public void A_json_file_over_the_limit_is_refused()
+    {
+        // A sparse file: 300 MB long, no disk used; refused from its length, without reading it.
+        string big = Path.Combine(_dir, "big.json");
+        using (var f = File.Create(big)) f.SetLength(300L << 20);
+        var watch = Stopwatch.StartNew();
+        Assert.Contains($"{big}: 314,572,800 bytes, over the limit of 268,435,456 bytes (256 MB) for a JSON file",
+            Refused("grad", "--model", big, "--data", big, "--loss", "mse"));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 
     [Theory]
@@ -283,7 +299,7 @@ public sealed class FilesAndPathsTests(DreamModelFixture models) : IClassFixture
         var (code, _, stderr) = BadInputTests.Run(["train", "--model", model, "--dataset", SyntheticIdx.Write(Path.Combine(_dir, "data"), 60, 30), "--epochs", "1", "--out", run]);
         Assert.True(code == ExitCodes.BadInput, stderr);
         Assert.Matches("^error: [^\n]*\n$", stderr);
-        Assert.Contains($"{fifo}: cannot write: it is a FIFO (named pipe), not a regular file", stderr);
+        Assert.Contains($"{fifo}: cannot write the file: it is a FIFO (named pipe), not a regular file", stderr);
         Assert.Equal(FileKind.Fifo, FileKinds.Of(fifo));
     }
 }
