@@ -37,20 +37,22 @@ internal static class CommandRunner
 
     /// <summary>
     /// Checks an output folder before the work starts: a name, naming a folder or nothing yet (it is created), whose
-    /// nearest existing parent is a folder. "--out: 'notes.txt' is a regular file, not a folder".
+    /// nearest existing parent is a folder. "--out: 'notes.txt' is a file, not a directory".
     /// </summary>
     public static void OutputFolder(string dir, string option)
     {
         if (string.IsNullOrWhiteSpace(dir)) throw new BackpropException($"{option}: expected a folder name, got '{dir}'");
         var kind = FileKinds.Of(dir);
         if (kind == FileKind.Directory) return;
-        if (kind != FileKind.Missing) throw new BackpropException($"{option}: '{dir}' is {FileKinds.Describe(kind)}, not a folder");
+        // "a file, not a directory", as the experiments have always said it.
+        static string What(FileKind k) => k == FileKind.RegularFile ? "a file" : FileKinds.Describe(k);
+        if (kind != FileKind.Missing) throw new BackpropException($"{option}: '{dir}' is {What(kind)}, not a directory");
         for (string? parent = Path.GetDirectoryName(Path.GetFullPath(dir)); parent is not null; parent = Path.GetDirectoryName(parent))
         {
             var parentKind = FileKinds.Of(parent);
             if (parentKind == FileKind.Directory) return;
             if (parentKind != FileKind.Missing)
-                throw new BackpropException($"{option}: cannot create the folder '{dir}': '{parent}' is {FileKinds.Describe(parentKind)}, not a folder");
+                throw new BackpropException($"{option}: cannot create the directory '{dir}': '{parent}' is {What(parentKind)}, not a directory");
         }
     }
 

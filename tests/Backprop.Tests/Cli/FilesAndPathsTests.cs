@@ -129,12 +129,12 @@ public sealed class FilesAndPathsTests(DreamModelFixture models) : IClassFixture
         string file = Path.Combine(_dir, "AFILE");
         File.WriteAllText(file, "x");
         Assert.Equal("error: --out: expected a folder name, got ''\n", Refused("train", "--out", ""));
-        Assert.Equal($"error: --out: '{file}' is a regular file, not a folder\n", Refused("train", "--out", file));
-        Assert.Contains($"error: --out: cannot create the folder '{file}/run': '{file}' is a regular file, not a folder", Refused("train", "--out", Path.Combine(file, "run")));
+        Assert.Equal($"error: --out: '{file}' is a file, not a directory\n", Refused("train", "--out", file));
+        Assert.Contains($"error: --out: cannot create the directory '{file}/run': '{file}' is a file, not a directory", Refused("train", "--out", Path.Combine(file, "run")));
         if (SpecialFiles.Fifo(Path.Combine(_dir, "fifo")) is string fifo)
-            Assert.Contains("is a FIFO (named pipe), not a folder", Refused("train", "--out", fifo));
+            Assert.Contains("is a FIFO (named pipe), not a directory", Refused("train", "--out", fifo));
         // The experiments' --out folder is checked the same way.
-        Assert.Contains($"error: --out: '{file}' is a regular file, not a folder", Refused("experiment", "gradient-flow", "--out", file));
+        Assert.Contains($"error: --out: '{file}' is a file, not a directory", Refused("experiment", "gradient-flow", "--out", file));
     }
 
     [Fact]
