@@ -90,7 +90,10 @@ internal static class PredictCommand
         using var codec = SKCodec.Create(new SKMemoryStream(bytes)) ?? throw new BackpropException($"{path}: not a readable PNG image");
         if (codec.Info.Width != width || codec.Info.Height != height)
             throw new BackpropException($"{path}: not a readable PNG image (its header says {width}x{height}, the decoder {codec.Info.Width}x{codec.Info.Height})");
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        // The pixel format SKBitmap.Decode chose before (the codec's own, premultiplied), so the values are unchanged.
+        var info = codec.Info;
+        if (info.AlphaType == SKAlphaType.Unpremul) info.AlphaType = SKAlphaType.Premul;
+        using var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
         if (result != SKCodecResult.Success)
             throw new BackpropException(result == SKCodecResult.IncompleteInput
