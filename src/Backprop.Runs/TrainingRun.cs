@@ -32,14 +32,15 @@ public static class TrainingRun
     /// <paramref name="detectAnomaly"/> checks every output, gradient, loss and updated parameter for NaN and infinity
     /// (<see cref="AnomalyDetector{T}"/>): the first one stops the run with an <see cref="AnomalyException"/> naming
     /// the layer, the tensor, the epoch and the batch, before the epoch's checkpoint is written. It does not change
-    /// the results, so a run may be resumed with or without it.
+    /// the results, so a run may be resumed with or without it. <paramref name="modelSource"/> names the model in
+    /// messages (the model file's path).
     /// </summary>
     public static TrainingResult Run(ModelSpec spec, string dataset, TrainingOptions options, string outDir, ITrainingReporter reporter, bool resume = false,
-        bool detectAnomaly = false)
+        bool detectAnomaly = false, string modelSource = "model")
     {
         options.Validate();
         var loss = options.LabelSmoothing > 0 ? new CrossEntropyLoss<float>(options.LabelSmoothing) : LossFunctions.Create<float>(options.Loss);
-        var model = ModelFile.Build<float>(spec, "model");
+        var model = ModelFile.Build<float>(spec, modelSource);
         using var detector = detectAnomaly ? AnomalyDetector<float>.Attach(model) : null;
 
         reporter.Message($"loading {dataset}");
@@ -48,7 +49,7 @@ public static class TrainingRun
         if (options.Limit is int limit && limit < all.Count) all = all.Subset(Enumerable.Range(0, limit).ToArray());
         var (train, validation) = Preprocessing.Split(all, options.ValidationFraction, options.Seed);
         // Refuse a model or batch too large for the machine now, rather than swap or fail halfway through an epoch.
-        var memory = MemoryEstimate.Training(ModelFile.Layout(spec, "model"), sizeof(float), Math.Min(options.BatchSize, Math.Max(1, train.Count)),
+        var memory = MemoryEstimate.Training(ModelFile.Layout(spec, modelSource), sizeof(float), Math.Min(options.BatchSize, Math.Max(1, train.Count)),
             optimizerSlots: options.Optimizer == "sgd" ? (options.Momentum > 0 ? 1 : 0) : 2);
         MemoryEstimate.Check(memory.Total, "training needs", $" ({memory})", "; lower --batch-size or use a smaller model");
         // The training part is prepared while the statistics are taken from it; the rest is prepared the same way.

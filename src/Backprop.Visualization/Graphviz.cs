@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Backprop.IO;
 
 namespace Backprop.Visualization;
 
@@ -44,7 +45,7 @@ public static class Graphviz
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension is ".dot" or ".gv")
         {
-            File.WriteAllText(path, dot);
+            AtomicFile.WriteAllText(path, dot);
             return new Result(path, true);
         }
         if (!CanWrite(path))
@@ -52,16 +53,21 @@ public static class Graphviz
         if (dotExecutable is null)
         {
             string dotPath = Path.ChangeExtension(path, ".dot");
-            File.WriteAllText(dotPath, dot);
+            AtomicFile.WriteAllText(dotPath, dot);
             return new Result(dotPath, false);
         }
         Render(dot, path, extension[1..], dotExecutable);
         return new Result(path, true);
     }
 
-    /// <summary>Runs <c>dot -T<paramref name="format"/> -o <paramref name="path"/></c> with the DOT text on its standard input.</summary>
+    /// <summary>
+    /// Runs <c>dot -T<paramref name="format"/></c> with the DOT text on its standard input and writes what it prints
+    /// to <paramref name="path"/> with <see cref="AtomicFile"/>: the old file stays until the picture is complete, and
+    /// the path is never on dot's command line (so "-x.svg" cannot be read as an option).
+    /// </summary>
     public static void Render(string dot, string path, string format, string dotExecutable)
     {
+        AtomicFile.CheckTarget(path);
         var start = new ProcessStartInfo(dotExecutable)
         {
             RedirectStandardInput = true,
@@ -70,11 +76,10 @@ public static class Graphviz
             UseShellExecute = false,
         };
         start.ArgumentList.Add("-T" + format);
-        start.ArgumentList.Add("-o");
-        start.ArgumentList.Add(path);
         using var process = Process.Start(start) ?? throw new BackpropException($"could not start {dotExecutable}");
         var errors = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
+        var picture = new MemoryStream();
+        var output = process.StandardOutput.BaseStream.CopyToAsync(picture);
         process.StandardInput.Write(dot);
         process.StandardInput.Close();
         if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
@@ -83,11 +88,12 @@ public static class Graphviz
             throw new BackpropException($"Graphviz dot did not finish within a minute rendering '{path}'");
         }
         process.WaitForExit();
+        output.Wait();
         if (process.ExitCode != 0)
         {
             string message = errors.Result.Trim().Split('\n')[0];
             throw new BackpropException($"Graphviz dot failed (exit code {process.ExitCode}) rendering '{path}': {message}");
         }
-        _ = output.Result;
+        AtomicFile.WriteAllBytes(path, picture.GetBuffer().AsSpan(0, (int)picture.Length));
     }
 }

@@ -63,9 +63,8 @@ internal static class DreamCommand
         {
             string path = parse.GetValue(output)!;
             if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new BackpropException($"--out: expected FILE.png, got '{path}'");
+            CommandRunner.OutputFile(path, "--out");
             if (parse.GetValue(zoom) is < 1 or > 64) throw new BackpropException($"--zoom: expected 1 to 64, got {parse.GetValue(zoom)}");
-            var trained = TrainedModel.Load(parse.GetValue(modelDir)!);
-            var model = trained.Model;
             var options = new DreamOptions
             {
                 Steps = parse.GetValue(steps), LearningRate = parse.GetValue(lr), Jitter = parse.GetValue(jitter),
@@ -74,6 +73,8 @@ internal static class DreamCommand
                 Clamp = parse.GetValue(clamp), Seed = parse.GetValue(seed),
             };
             options.Validate();
+            var trained = TrainedModel.Load(parse.GetValue(modelDir)!);
+            var model = trained.Model;
 
             string? className = parse.GetValue(cls), unitText = parse.GetValue(unit);
             int? layerIndex = parse.GetValue(layer);

@@ -21,6 +21,7 @@ internal static class EvalCommand
         foreach (var o in new Option[] { modelDir, dataset, labelColumn, split, plot }) command.Options.Add(o);
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
+            if (parse.GetValue(plot) is string plotPath) CommandRunner.OutputFile(plotPath, "--plot");
             var trained = TrainedModel.Load(parse.GetValue(modelDir)!);
             var which = parse.GetValue(split) switch
             {

@@ -107,10 +107,11 @@ internal static class ExperimentCommand
     public static string OutPath(ParseResult parse, Option<string> output, string file)
     {
         string dir = parse.GetValue(output)!;
-        if (string.IsNullOrWhiteSpace(dir)) throw new BackpropException("--out: expected a directory");
-        if (File.Exists(dir)) throw new BackpropException($"--out: '{dir}' is a file, not a directory");
+        CommandRunner.OutputFolder(dir, "--out");
         Directory.CreateDirectory(dir);
-        return Path.Combine(dir, file);
+        string path = Path.Combine(dir, file);
+        CommandRunner.OutputFile(path, "--out");
+        return path;
     }
 
     /// <summary>A colourless console on <paramref name="stdout"/>, wide enough that tables never wrap.</summary>

@@ -27,6 +27,7 @@ internal static class ExportCommand
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            CommandRunner.OutputFile(outPath, "--out");
             var (loaded, preparation) = TrainedModel.LoadForExport(path);
             bool include = parse.GetValue(preprocessing);
             if (include && preparation is null)

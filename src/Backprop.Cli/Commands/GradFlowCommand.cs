@@ -22,6 +22,7 @@ internal static class GradFlowCommand
             string? plotPath = parse.GetValue(plot);
             if (plotPath is not null && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
                 throw new BackpropException($"--plot: expected FILE.png, got '{plotPath}'");
+            if (plotPath is not null) CommandRunner.OutputFile(plotPath, "--plot");
             var p = problem.Load<double>(parse);
             var report = GradientFlow.Compute(p.Model, p.Loss, p.Batch);
             Print(report, stdout);

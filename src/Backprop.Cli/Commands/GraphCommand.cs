@@ -27,6 +27,7 @@ internal static class GraphCommand
             string? path = parse.GetValue(output);
             if (path is not null && !Graphviz.CanWrite(path))
                 throw new BackpropException($"--out: expected FILE.svg, FILE.png or FILE.dot, got '{path}'");
+            if (path is not null) CommandRunner.OutputFile(path, "--out");
             string atText = string.Join(',', parse.GetValue(at) ?? []), exprText = parse.GetValue(expr)!;
             var inputs = ExpressionParser.ParseInputs(atText, "--at");
             var expression = ExpressionParser.Parse(exprText, inputs, "--expr", "--at");

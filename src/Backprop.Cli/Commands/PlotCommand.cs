@@ -20,6 +20,7 @@ internal static class PlotCommand
             string path = parse.GetValue(output)!;
             if (Path.GetExtension(path).ToLowerInvariant() is not (".png" or ".svg"))
                 throw new BackpropException($"--out: expected FILE.png or FILE.svg, got '{path}'");
+            CommandRunner.OutputFile(path, "--out");
             ActivationCurves.Save(ActivationCurves.Compute(), path);
             stdout.WriteLine($"wrote {path}");
             return ExitCodes.Ok;

@@ -20,6 +20,8 @@ internal static class PredictCommand
         foreach (var o in new Option[] { modelDir, image, dataset, labelColumn, index }) command.Options.Add(o);
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
+            if (parse.GetValue(image) is not null && new Option[] { dataset, labelColumn, index }.FirstOrDefault(o => CommandRunner.Given(parse, o)) is Option other)
+                throw new BackpropException($"--image replaces the test examples that {other.Name} chooses; give --image or --dataset/--label-column/--index, not both");
             var trained = TrainedModel.Load(parse.GetValue(modelDir)!);
             var model = trained.Model;
             Dataset data;

@@ -47,6 +47,11 @@ internal static class TrainCommand
         {
             string? modelPath = parse.GetValue(model), archName = parse.GetValue(arch);
             if (modelPath is not null && archName is not null) throw new BackpropException("give --model or --arch, not both");
+            string? resumeDir = parse.GetValue(resume);
+            if (resumeDir is not null && CommandRunner.Given(parse, outDir))
+                throw new BackpropException("--resume DIR continues the run in DIR and writes there; give --resume or --out, not both");
+            string dir = resumeDir ?? parse.GetValue(outDir)!;
+            CommandRunner.OutputFolder(dir, resumeDir is null ? "--out" : "--resume");
             string optimizerName = parse.GetValue(optimizer)!;
             var options = new TrainingOptions
             {
@@ -61,10 +66,8 @@ internal static class TrainCommand
             string source = modelPath ?? $"architecture '{archName ?? "mlp"}'";
             var parsed = ModelFile.Parse(modelPath is null ? Architecture.ModelText(archName ?? "mlp") : ModelFile.ReadText(modelPath), source);
             var spec = new ModelSpec { Input = parsed.Input, Layers = parsed.Layers, Seed = options.Seed };
-            string? resumeDir = parse.GetValue(resume);
-            string dir = resumeDir ?? parse.GetValue(outDir)!;
             var result = ProgressBarTrainingReporter.Run(stdout, reporter => TrainingRun.Run(spec, parse.GetValue(dataset)!, options, dir, reporter,
-                resume: resumeDir is not null, detectAnomaly: parse.GetValue(detectAnomaly)));
+                resume: resumeDir is not null, detectAnomaly: parse.GetValue(detectAnomaly), modelSource: source));
             stdout.WriteLine($"test loss {result.TestLoss:F4}, test accuracy {result.TestAccuracy:F4}");
             stdout.WriteLine($"wrote {Path.Combine(dir, RunFiles.Model)}, {RunFiles.Weights}, {RunFiles.Preprocessing}, {RunFiles.Metrics}, {RunFiles.Curves}, {RunFiles.Checkpoint}");
             return ExitCodes.Ok;

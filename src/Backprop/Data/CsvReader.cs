@@ -1,4 +1,6 @@
 using System.Globalization;
+using Backprop.IO;
+using nietras.SeparatedValues;
 
 namespace Backprop.Data;
 
@@ -7,8 +9,9 @@ namespace Backprop.Data;
 /// then one example per row. The column named by the label column holds the class; every other column is a numeric
 /// feature, in column order, giving examples of shape [F].
 /// <para>
-/// Format: fields separated by commas; a field may be quoted with <c>"</c> (a doubled <c>""</c> inside is a quote),
-/// but a quoted field may not span lines; spaces around fields are ignored; blank lines are skipped; every row must
+/// Format (read with Sep, RFC 4180): fields separated by commas; a field may be quoted with <c>"</c> (a doubled
+/// <c>""</c> inside is a quote), and a quoted field may span lines; spaces and tabs around fields are ignored; a line
+/// is at most <see cref="MaxLineLength"/> characters; blank lines are skipped; every row must
 /// have as many fields as the header. Features are parsed with the invariant culture (<c>1.5</c>, <c>-2e-3</c>) and
 /// must be finite in float32: empty cells, text, NaN and ±Infinity are errors.
 /// </para>
@@ -99,25 +102,53 @@ public static class CsvReader
 
     private static Parsed Parse(string path, string labelColumn, bool labelsOnly, LabelSet? fixedClasses)
     {
-        using var reader = DataInput.OpenText(path);
-        var fields = new List<(int Start, int Length, bool Quoted)>();
-
-        int lineNumber = 0;
-        string? line;
-        do
+        using var text = DataInput.OpenText(path, MaxLineLength);
+        // The header is read as a row (HasHeader = false) so that blank lines before it are skipped and its errors
+        // name their line; every row's field count is checked here, naming the line.
+        using var reader = Sep.Reader(o => o with { Sep = new Sep(','), HasHeader = false, DisableColCountCheck = true }).From(text);
+        try
         {
-            line = DataInput.ReadLine(reader, path);
-            lineNumber++;
-        } while (line is not null && string.IsNullOrWhiteSpace(line));
-        if (line is null) throw new BackpropException($"{path}: empty file; expected a header row of column names");
+            return Parse(reader, path, labelColumn, labelsOnly, fixedClasses);
+        }
+        catch (NotSupportedException)
+        {
+            // Sep's own limit: a row (a quoted field may hold many lines) of at most 16 Mi characters.
+            throw new BackpropException($"{path}: a row longer than {SepMaxRowLength:N0} characters; is a quote left open?");
+        }
+    }
 
-        Split(line, fields, path, lineNumber);
-        var header = new string[fields.Count];
-        for (int c = 0; c < fields.Count; c++) header[c] = FieldText(line, fields[c]);
+    /// <summary>The longest row Sep reads (a quoted field may span lines).</summary>
+    private const int SepMaxRowLength = 1 << 24;
+
+    /// <summary>
+    /// The longest line read (8 Mi characters, half of Sep's limit for a row): a file without line breaks is not a
+    /// table of examples, and this names the line.
+    /// </summary>
+    public const int MaxLineLength = 1 << 23;
+
+    private static Parsed Parse(SepReader reader, string path, string labelColumn, bool labelsOnly, LabelSet? fixedClasses)
+    {
+        // The header: the first row that is not blank.
+        string[]? header = null;
+        int lineNumber = 0;
+        while (header is null && reader.MoveNext())
+        {
+            var row = reader.Current;
+            if (IsBlank(row)) continue;
+            lineNumber = LineNumber(row);
+            header = new string[row.ColCount];
+            for (int c = 0; c < header.Length; c++)
+            {
+                var field = Field(row[c].Span, path, lineNumber, c, out bool quoted);
+                header[c] = quoted ? field.ToString().Replace("\"\"", "\"") : field.ToString();
+            }
+        }
+        if (header is null) throw new BackpropException($"{path}: empty file; expected a header row of column names");
+
         int labelIndex = FindLabelColumn(header, labelColumn, path, lineNumber);
         if (header.Length < 2)
-            throw new BackpropException($"{path}: line {lineNumber}: the header has only the label column '{header[labelIndex]}'; expected at least one feature column");
-        string labelWhere = $"column {labelIndex + 1} ('{header[labelIndex]}')";
+            throw new BackpropException($"{path}: line {lineNumber}: the header has only the label column '{JsonInput.Shown(header[labelIndex])}'; expected at least one feature column");
+        string labelWhere = $"column {labelIndex + 1} ('{JsonInput.Shown(header[labelIndex])}')";
 
         var parsed = new Parsed(header, labelIndex, fixedClasses ?? new LabelSet(), fixedClasses is not null);
         int featureCount = header.Length - 1;
@@ -126,13 +157,13 @@ public static class CsvReader
         if (!labelsOnly) parsed.Features = new float[capacity * featureCount];
         parsed.RowLabels = new int[capacity];
 
-        while ((line = DataInput.ReadLine(reader, path)) is not null)
+        while (reader.MoveNext())
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            Split(line, fields, path, lineNumber);
-            if (fields.Count != header.Length)
-                throw new BackpropException($"{path}: line {lineNumber}: {fields.Count} field{(fields.Count == 1 ? "" : "s")}, but the header has {header.Length} columns");
+            var fields = reader.Current;
+            if (IsBlank(fields)) continue;
+            lineNumber = LineNumber(fields);
+            if (fields.ColCount != header.Length)
+                throw new BackpropException($"{path}: line {lineNumber}: {fields.ColCount} field{(fields.ColCount == 1 ? "" : "s")}, but the header has {header.Length} columns");
 
             int row = parsed.Rows;
             if (row == parsed.RowLabels.Length)
@@ -144,7 +175,8 @@ public static class CsvReader
                 if (!labelsOnly) Array.Resize(ref parsed.Features, (int)grown * featureCount);
             }
 
-            string label = FieldText(line, fields[labelIndex]).Trim();
+            var labelField = Field(fields[labelIndex].Span, path, lineNumber, labelIndex, out bool labelQuoted);
+            string label = (labelQuoted ? labelField.ToString().Replace("\"\"", "\"") : labelField.ToString()).Trim();
             if (label.Length == 0) throw new BackpropException($"{path}: line {lineNumber}, {labelWhere}: empty label");
             parsed.RowLabels[row] = parsed.FixedClasses
                 ? parsed.Labels.Lookup(label, path, lineNumber, labelWhere)
@@ -154,16 +186,22 @@ public static class CsvReader
             {
                 var target = parsed.Features.AsSpan(row * featureCount, featureCount);
                 int f = 0;
-                for (int c = 0; c < fields.Count; c++)
+                for (int c = 0; c < fields.ColCount; c++)
                 {
                     if (c == labelIndex) continue;
-                    target[f++] = ParseFeature(line, fields[c], path, lineNumber, c, header[c]);
+                    target[f++] = ParseFeature(Field(fields[c].Span, path, lineNumber, c, out _), path, lineNumber, c, header[c]);
                 }
             }
             parsed.Rows++;
         }
         return parsed;
     }
+
+    /// <summary>A row that is empty or only spaces (Sep reads a blank line as one empty field).</summary>
+    private static bool IsBlank(SepReader.Row row) => row.ColCount == 1 && row[0].Span.IsWhiteSpace();
+
+    /// <summary>The line a row starts on (1 = the first line; Sep reports its first row's start as its end).</summary>
+    private static int LineNumber(SepReader.Row row) => row.RowIndex == 0 ? 1 : row.LineNumberFrom;
 
     private static int FindLabelColumn(string[] header, string labelColumn, string path, int lineNumber)
     {
@@ -184,68 +222,43 @@ public static class CsvReader
         if (found >= 0) return found;
         if (ignoringCase == 1) return foundIgnoringCase;
         const int Shown = 12;
-        string columns = string.Join(", ", header.Take(Shown).Select(h => $"'{h}'")) + (header.Length > Shown ? $", … ({header.Length} columns)" : "");
+        string columns = string.Join(", ", header.Take(Shown).Select(h => $"'{JsonInput.Shown(h)}'")) + (header.Length > Shown ? $", … ({header.Length} columns)" : "");
         throw new BackpropException($"{path}: line {lineNumber}: no label column '{labelColumn}' in the header; the columns are {columns}");
     }
 
-    /// <summary>Splits one line into field ranges (quoted fields: the text between the quotes).</summary>
-    private static void Split(string line, List<(int Start, int Length, bool Quoted)> fields, string path, int lineNumber)
+    /// <summary>
+    /// A field's text as Sep splits it, with spaces and tabs around it removed; for a quoted field the text between its
+    /// quotes (a doubled "" inside still doubled). A quote that is not closed, or text after the closing quote, is an
+    /// error naming the line and the column.
+    /// </summary>
+    private static ReadOnlySpan<char> Field(ReadOnlySpan<char> raw, string path, int lineNumber, int column, out bool quoted)
     {
-        fields.Clear();
-        int i = 0;
+        var text = raw.Trim(" \t");
+        quoted = text.Length > 0 && text[0] == '"';
+        if (!quoted) return text;
+        int close = 1;
         while (true)
         {
-            int fieldStart = i;
-            while (i < line.Length && line[i] is ' ' or '\t') i++;
-            if (i < line.Length && line[i] == '"')
-            {
-                int start = ++i;
-                while (true)
-                {
-                    if (i >= line.Length)
-                        throw new BackpropException($"{path}: line {lineNumber}, column {fields.Count + 1}: unterminated quoted field (a field may not span lines)");
-                    if (line[i] == '"')
-                    {
-                        if (i + 1 < line.Length && line[i + 1] == '"') { i += 2; continue; }
-                        break;
-                    }
-                    i++;
-                }
-                fields.Add((start, i - start, true));
-                i++;
-                while (i < line.Length && line[i] is ' ' or '\t') i++;
-                if (i < line.Length && line[i] != ',')
-                    throw new BackpropException($"{path}: line {lineNumber}, column {fields.Count}: text after the closing quote");
-            }
-            else
-            {
-                int end = line.IndexOf(',', i);
-                if (end < 0) end = line.Length;
-                int s = fieldStart, e = end;
-                while (s < e && line[s] is ' ' or '\t') s++;
-                while (e > s && line[e - 1] is ' ' or '\t') e--;
-                fields.Add((s, e - s, false));
-                i = end;
-            }
-            if (i >= line.Length) return;
-            i++; // the comma
+            int next = text[close..].IndexOf('"');
+            if (next < 0)
+                throw new BackpropException($"{path}: line {lineNumber}, column {column + 1}: unterminated quoted field (the closing quote is missing)");
+            close += next;
+            if (close + 1 < text.Length && text[close + 1] == '"') { close += 2; continue; }
+            break;
         }
+        if (close != text.Length - 1)
+            throw new BackpropException($"{path}: line {lineNumber}, column {column + 1}: text after the closing quote");
+        return text[1..close];
     }
 
-    private static string FieldText(string line, (int Start, int Length, bool Quoted) field)
+    private static float ParseFeature(ReadOnlySpan<char> text, string path, int lineNumber, int column, string name)
     {
-        string text = line.Substring(field.Start, field.Length);
-        return field.Quoted ? text.Replace("\"\"", "\"") : text;
-    }
-
-    private static float ParseFeature(string line, (int Start, int Length, bool Quoted) field, string path, int lineNumber, int column, string name)
-    {
-        var text = line.AsSpan(field.Start, field.Length);
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value))
             return value;
-        string where = $"{path}: line {lineNumber}, column {column + 1} ('{name}')";
+        string where = $"{path}: line {lineNumber}, column {column + 1} ('{JsonInput.Shown(name)}')";
         if (text.IsWhiteSpace()) throw new BackpropException($"{where}: empty cell; expected a number");
-        string shown = text.Length > 40 ? string.Concat(text[..40], "…") : text.ToString();
+        // A quoted field may hold line breaks: Shown escapes them, so the message stays one line.
+        string shown = JsonInput.Shown(text.Length > 41 ? text[..41].ToString() : text.ToString(), 40);
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double wide))
             throw new BackpropException(double.IsFinite(wide)
                 ? $"{where}: {shown} is outside the float32 range"
@@ -295,8 +308,8 @@ public static class CsvReader
         {
             if (_index.TryGetValue(Canonical(label), out int k)) return k;
             const int Shown = 20;
-            string known = string.Join(", ", _names.Take(Shown)) + (_names.Count > Shown ? ", …" : "");
-            throw new BackpropException($"{Where(path, line, labelWhere)}: label '{label}' is not one of the {_names.Count} classes ({known})");
+            string known = string.Join(", ", _names.Take(Shown).Select(n => JsonInput.Shown(n))) + (_names.Count > Shown ? ", …" : "");
+            throw new BackpropException($"{Where(path, line, labelWhere)}: label '{JsonInput.Shown(label)}' is not one of the {_names.Count} classes ({known})");
         }
 
         private bool _allIntegers;

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Backprop.IO;
 
 namespace Backprop.Data;
 
@@ -19,6 +20,7 @@ internal static class DataInput
     /// </summary>
     public static Stream Open(string path, out bool gzip, out long fileLength)
     {
+        FileKinds.CheckInput(path);
         FileStream file;
         try
         {
@@ -79,27 +81,81 @@ internal static class DataInput
         return total;
     }
 
-    /// <summary>Opens a text file (raw or gzip; UTF-8 with or without BOM).</summary>
-    public static StreamReader OpenText(string path)
+    /// <summary>
+    /// Opens a text file (raw or gzip; UTF-8 with or without BOM) for reading whose lines may be at most
+    /// <paramref name="maxLineLength"/> characters: a longer line, corrupt gzip data and I/O errors become a
+    /// <see cref="BackpropException"/> naming the file.
+    /// </summary>
+    public static TextReader OpenText(string path, int maxLineLength)
     {
         var stream = Open(path, out _, out _);
-        return new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: FileBufferSize);
+        return new CheckedTextReader(new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: FileBufferSize), path, maxLineLength);
     }
 
-    /// <summary>Runs a text read, turning I/O and gzip failures into <see cref="BackpropException"/>.</summary>
-    public static string? ReadLine(StreamReader reader, string path)
+    /// <summary>Reads through a StreamReader, counting the characters since the last line break as they pass.</summary>
+    private sealed class CheckedTextReader(StreamReader inner, string path, int maxLineLength) : TextReader
     {
-        try
+        private long _lineLength;
+        private long _lineNumber = 1;
+
+        public override int Peek() => Guard(() => inner.Peek());
+
+        public override int Read()
         {
-            return reader.ReadLine();
+            Span<char> one = stackalloc char[1];
+            return Read(one) == 0 ? -1 : one[0];
         }
-        catch (InvalidDataException e)
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        public override int Read(Span<char> buffer)
         {
-            throw new BackpropException($"{path}: corrupt gzip data: {e.Message}");
+            int n;
+            try
+            {
+                n = inner.Read(buffer);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new BackpropException($"{path}: corrupt gzip data: {e.Message}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new BackpropException($"{path}: cannot read the file: {e.Message}");
+            }
+            var read = buffer[..n];
+            int last = read.LastIndexOfAny('\n', '\r');
+            if (last < 0) _lineLength += n;
+            else
+            {
+                _lineNumber += read.Count('\n');
+                _lineLength = n - last - 1;
+            }
+            if (_lineLength > maxLineLength)
+                throw new BackpropException($"{path}: line {_lineNumber} is longer than {maxLineLength:N0} characters; not a table of examples");
+            return n;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+
+        private int Guard(Func<int> read)
         {
-            throw new BackpropException($"{path}: cannot read the file: {e.Message}");
+            try
+            {
+                return read();
+            }
+            catch (InvalidDataException e)
+            {
+                throw new BackpropException($"{path}: corrupt gzip data: {e.Message}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new BackpropException($"{path}: cannot read the file: {e.Message}");
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
         }
     }
 }

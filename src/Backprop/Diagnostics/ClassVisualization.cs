@@ -81,9 +81,9 @@ public sealed record DreamOptions
         Check(Steps >= 1, $"--steps: expected at least 1, got {Steps}");
         Check(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr: expected a number > 0, got {LearningRate}");
         Check(Jitter >= 0, $"--jitter: expected 0 or more pixels, got {Jitter}");
-        Check(Blur >= 0 && double.IsFinite(Blur), $"--blur: expected σ ≥ 0, got {Blur}");
+        Check(Blur >= 0 && Blur <= ImageFilters.MaxSigma, $"--blur: expected σ from 0 to {ImageFilters.MaxSigma} pixels, got {Blur}");
         Check(BlurEvery >= 1, $"--blur-every: expected at least 1 step, got {BlurEvery}");
-        Check(GradientBlur >= 0 && double.IsFinite(GradientBlur), $"--grad-blur: expected σ ≥ 0, got {GradientBlur}");
+        Check(GradientBlur >= 0 && GradientBlur <= ImageFilters.MaxSigma, $"--grad-blur: expected σ from 0 to {ImageFilters.MaxSigma} pixels, got {GradientBlur}");
         Check(Decay >= 0 && Decay < 1, $"--decay: expected a number in [0, 1), got {Decay}");
         Check(Octaves >= 1 && Octaves <= 20, $"--octaves: expected 1 to 20, got {Octaves}");
         Check(OctaveScale > 1 && double.IsFinite(OctaveScale), $"--octave-scale: expected a number > 1, got {OctaveScale}");

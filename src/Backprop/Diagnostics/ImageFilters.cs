@@ -10,11 +10,17 @@ namespace Backprop.Diagnostics;
 public static class ImageFilters
 {
     /// <summary>
+    /// The largest σ (pixels) of <see cref="GaussianKernel{T}"/>: its kernel has 6001 entries, and a blur that wide
+    /// already averages any image this library draws (σ = 1e9 would ask for a kernel of 6·10⁹ entries).
+    /// </summary>
+    public const double MaxSigma = 1000;
+
+    /// <summary>
     /// The normalised 1-D Gaussian g[i] ∝ exp(−i² / 2σ²) for i = −r..r with r = ⌈3σ⌉ (at least 1), so Σ g = 1.
     /// </summary>
     public static T[] GaussianKernel<T>(double sigma) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!(sigma > 0) || !double.IsFinite(sigma)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "expected a finite σ > 0");
+        if (!(sigma > 0) || !(sigma <= MaxSigma)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, $"expected 0 < σ ≤ {MaxSigma}");
         int r = Math.Max(1, (int)Math.Ceiling(3 * sigma));
         var weights = new double[2 * r + 1];
         double sum = 0;

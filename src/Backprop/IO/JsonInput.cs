@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
+using Backprop.IO;
 
 namespace Backprop.IO;
 
@@ -15,7 +16,11 @@ internal static class JsonInput
         CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = false,
         MaxDepth = 64,
+        AllowDuplicateProperties = false,
     };
+
+    /// <summary>The largest JSON file read: 256 MB (a model file with every weight written out is a few MB).</summary>
+    public const long MaxFileBytes = 256L << 20;
 
     public static JsonDocument Parse(string text, string source)
     {
@@ -27,17 +32,63 @@ internal static class JsonInput
         }
         catch (JsonException e)
         {
+            if (DuplicateKey(() => JsonDocument.Parse(text, Options with { AllowDuplicateProperties = true }), source) is string duplicate)
+                throw new BackpropException(duplicate);
             string where = e.LineNumber is long line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
             throw new BackpropException($"{source}: invalid JSON{where}: {FirstSentence(e.Message)}");
         }
+    }
+
+    /// <summary>
+    /// A key that appears twice in one object, as a message ("model.json: layers[1]: 'weight' appears twice"),
+    /// or null when there is none or <paramref name="parsePermissively"/> (the same text, duplicates allowed) fails.
+    /// System.Text.Json's own refusal names the key but not where it is.
+    /// </summary>
+    public static string? DuplicateKey(Func<JsonDocument> parsePermissively, string source)
+    {
+        try
+        {
+            using var doc = parsePermissively();
+            return DuplicateKey(doc.RootElement, source);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? DuplicateKey(JsonElement e, string source, string path = "")
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+        {
+            int i = 0;
+            foreach (var item in e.EnumerateArray())
+            {
+                if (item.ValueKind is JsonValueKind.Array or JsonValueKind.Object && DuplicateKey(item, source, $"{path}[{i}]") is string found) return found;
+                i++;
+            }
+        }
+        else if (e.ValueKind == JsonValueKind.Object)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var p in e.EnumerateObject())
+                if (!seen.Add(p.Name)) return $"{source}: {(path.Length > 0 ? path + ": " : "")}'{Shown(p.Name)}' appears twice";
+            foreach (var p in e.EnumerateObject())
+                if (DuplicateKey(p.Value, source, path.Length > 0 ? $"{path}.{Shown(p.Name)}" : Shown(p.Name)) is string found) return found;
+        }
+        return null;
     }
 
     public static string ReadFile(string path)
     {
         // .NET reports a directory as "Access to the path is denied", which sends people looking at permissions.
         if (Directory.Exists(path)) throw new BackpropException($"{path}: is a directory, not a file");
+        FileKinds.CheckInput(path);
         try
         {
+            long length = new FileInfo(path).Length;
+            if (length > MaxFileBytes)
+                throw new BackpropException($"{path}: {length:N0} bytes, over the limit of {MaxFileBytes:N0} bytes (256 MB) for a JSON file");
             return File.ReadAllText(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

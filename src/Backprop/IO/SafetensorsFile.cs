@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
+using Backprop.IO;
 using Backprop.Models;
 using Backprop.Tensors;
 
@@ -35,7 +36,7 @@ public sealed class SafetensorsFile
         ["I64"] = 8, ["U64"] = 8, ["F64"] = 8, ["C64"] = 8,
     };
 
-    private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 8 };
+    private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 8, AllowDuplicateProperties = false };
 
     private readonly Dictionary<string, (SafetensorsEntry Entry, byte[] Data)> _tensors;
 
@@ -64,6 +65,7 @@ public sealed class SafetensorsFile
     /// <summary>Reads and validates a whole file.</summary>
     public static SafetensorsFile Read(string path)
     {
+        FileKinds.CheckInput(path);
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -136,6 +138,8 @@ public sealed class SafetensorsFile
         }
         catch (JsonException e)
         {
+            if (JsonInput.DuplicateKey(() => JsonDocument.Parse(header, JsonOptions with { AllowDuplicateProperties = true }), $"{source}: header") is string duplicate)
+                throw new BackpropException(duplicate);
             string where = e.LineNumber is long line ? $" at line {line + 1}, byte {(e.BytePositionInLine ?? 0) + 1}" : "";
             throw new BackpropException($"{source}: header: invalid JSON{where}: {JsonInput.FirstSentence(e.Message.Split(". ")[0])}");
         }

@@ -95,7 +95,8 @@ public sealed class OnnxExportCliTests(ITestOutputHelper output) : IDisposable
     [InlineData("export --model {novalues} --out {root}/m.onnx", "error: {novalues}: layers[0] (linear): no weight values; an export needs every parameter's values")]
     [InlineData("export --model {good} --out {root}/m.onnx --include-preprocessing", "error: --include-preprocessing: {good} is a model file, which has no preprocessing")]
     [InlineData("export --model {root}/empty --out {root}/m.onnx", "error: {root}/empty/model.json: missing; is {root}/empty the --out folder of a finished 'backprop train'?")]
-    [InlineData("export --model {good} --out {root}/no/such/dir/m.onnx", "error: {root}/no/such/dir/m.onnx: cannot write the file")]
+    // Issue 15: the folder is checked before the model is read, naming the option.
+    [InlineData("export --model {good} --out {root}/no/such/dir/m.onnx", "error: --out: cannot write '{root}/no/such/dir/m.onnx': the folder '{root}/no/such/dir' does not exist")]
     [InlineData("export --model {good}", "error: Option '--out' is required")]
     public void Bad_input_is_one_line_and_exit_code_2(string command, string expected)
     {

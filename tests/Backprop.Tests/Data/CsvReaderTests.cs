@@ -171,4 +171,38 @@ public sealed class CsvReaderTests : IDisposable
         var e = Fails(Csv("label,a\n2000000000,1\n"));
         Assert.Contains("at most 65536", e.Message);
     }
+
+    [Fact]
+    public void A_quoted_field_may_span_lines_and_later_lines_keep_their_numbers()
+    {
+        // Read with Sep (RFC 4180): a quoted label holding a line break is one field; errors after it name the true line.
+        var d = CsvReader.Read(Csv("label,a\n\"two\nlines\",1\ncat,2\n"), "label");
+        Assert.Equal(["cat", "two\nlines"], d.ClassNames);
+        Assert.Equal([1f, 2], d.Features);
+        var e = Fails(Csv("label,a\n\"two\nlines\",1\ncat,x\n", "later.csv"));
+        Assert.Contains("line 4, column 2 ('a'): 'x' is not a number", e.Message);
+        // A quoted cell with a line break in a message is shown on one line.
+        e = Fails(Csv("label,a\n0,\"1\n2\"\n", "cell.csv"));
+        Assert.EndsWith("line 2, column 2 ('a'): '1\\n2' is not a number", e.Message);
+    }
+
+    [Fact]
+    public void A_line_longer_than_the_limit_is_refused()
+    {
+        // A file without line breaks (a gzip of 17 Mi zeros is 17 KB) is not read to the end.
+        var text = new byte[CsvReader.MaxLineLength + 1024];
+        text.AsSpan().Fill((byte)'0');
+        "label,a\n"u8.CopyTo(text);
+        string path = _files.Write("long.csv.gz", TempFiles.Gzip(text));
+        var e = Fails(path);
+        Assert.Equal($"{path}: line 2 is longer than 8,388,608 characters; not a table of examples", e.Message);
+
+        // Short lines inside a quote that is never closed: one row, stopped at Sep's limit for a row.
+        text = new byte[(1 << 24) + 1024];
+        text.AsSpan().Fill((byte)'\n');
+        "label,a\n0,\""u8.CopyTo(text);
+        path = _files.Write("open-quote.csv.gz", TempFiles.Gzip(text));
+        e = Fails(path);
+        Assert.Equal($"{path}: a row longer than 16,777,216 characters; is a quote left open?", e.Message);
+    }
 }

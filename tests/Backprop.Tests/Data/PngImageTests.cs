@@ -37,6 +37,6 @@ public class PngImageTests
         Assert.Throws<BackpropException>(() => PngImage.ReadGrayscale(png, [3, 2, 3]));
         Assert.Contains("no such file", Assert.Throws<BackpropException>(() => PngImage.ReadGrayscale(Path.Combine(files.Directory, "none.png"), [1, 2, 3])).Message);
         string text = files.WriteText("b.png", "not an image");
-        Assert.Contains("not a readable PNG image", Assert.Throws<BackpropException>(() => PngImage.ReadGrayscale(text, [1, 2, 3])).Message);
+        Assert.Contains("not a PNG image", Assert.Throws<BackpropException>(() => PngImage.ReadGrayscale(text, [1, 2, 3])).Message);
     }
 }

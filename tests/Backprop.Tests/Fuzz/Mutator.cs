@@ -121,8 +121,8 @@ public static class Mutator
 
     /// <summary>
     /// Edits the parsed tree of <paramref name="json"/> 1 to <paramref name="maxEdits"/> times: replaces a random
-    /// node with <see cref="InterestingJson"/>, drops an object field, adds an unknown one, or repeats a list item.
-    /// Falls back to byte edits when the text does not parse.
+    /// node with <see cref="InterestingJson"/>, drops an object field, adds an unknown one, or repeats a list item;
+    /// one time in eight it also writes a key of one object twice. Falls back to byte edits when the text does not parse.
     /// </summary>
     public static string Json(string json, Rng rng, int maxEdits)
     {
@@ -164,10 +164,27 @@ public static class Mutator
                     break;
             }
         }
+        // A key written twice in one object (JsonNode cannot hold one: a marker key is renamed in the text).
+        const string Marker = "zz-duplicate-key-zz";
+        string? duplicated = null;
+        if (rng.NextInt(8) == 0)
+        {
+            var objects = new List<JsonNode>();
+            Collect(root, objects);
+            objects.RemoveAll(n => n is not JsonObject { Count: > 0 });
+            if (objects.Count > 0)
+            {
+                var obj = (JsonObject)objects[rng.NextInt(objects.Count)];
+                var (key, value) = obj.ElementAt(rng.NextInt(obj.Count));
+                obj[Marker] = value?.DeepClone();
+                duplicated = JsonSerializer.Serialize(key);
+            }
+        }
         try
         {
             // Hand-written files spread lists over lines; messages that quote them must still be one line.
-            return root.ToJsonString(new JsonSerializerOptions { WriteIndented = rng.NextInt(2) == 0 });
+            string text = root.ToJsonString(new JsonSerializerOptions { WriteIndented = rng.NextInt(2) == 0 });
+            return duplicated is null ? text : text.Replace($"\"{Marker}\"", duplicated);
         }
         catch (Exception e) when (e is InvalidOperationException or JsonException)
         {

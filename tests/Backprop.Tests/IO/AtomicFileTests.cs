@@ -76,7 +76,9 @@ public sealed class AtomicFileTests : IDisposable
     public void A_missing_directory_is_an_error_and_leaves_nothing()
     {
         string path = Path.Combine(_dir, "no-such-dir", "x.bin");
-        Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.WriteAllText(path, "x"));
+        // A BackpropException (exit code 2 in the CLI) naming the file and its folder, never the temporary file.
+        var e = Assert.Throws<BackpropException>(() => AtomicFile.WriteAllText(path, "x"));
+        Assert.Equal($"{path}: cannot write the file: the folder '{Path.GetDirectoryName(path)}' does not exist", e.Message);
         Assert.Empty(Files());
     }
 
@@ -91,5 +93,57 @@ public sealed class AtomicFileTests : IDisposable
         AtomicFile.WriteAllText(path, "new");
         Assert.Equal("new", File.ReadAllText(path));
         Assert.Equal(mode, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public void Stale_temporary_files_are_removed_only_when_their_writer_is_gone()
+    {
+        string path = Path.Combine(_dir, "checkpoint.safetensors");
+        var old = DateTime.UtcNow.AddHours(-2);
+        string Temp(string suffix, DateTime written)
+        {
+            string temp = path + ".tmp-" + suffix;
+            File.WriteAllText(temp, "partial");
+            File.SetLastWriteTimeUtc(temp, written);
+            return temp;
+        }
+        string deadWriter = Temp("999999999-00112233aabbccdd", old);               // a killed run: removed
+        string liveWriter = Temp($"{Environment.ProcessId}-00112233aabbccdd", old); // a running writer: kept
+        string recent = Temp("999999999-ffeeddccbbaa9988", DateTime.UtcNow);        // written just now: kept
+        string olderVersion = Temp("0123456789abcdef", old);                        // no PID, two hours old: removed
+        string otherTarget = Path.Combine(_dir, "model.safetensors.tmp-999999999-00112233aabbccdd");
+        File.WriteAllText(otherTarget, "not ours");
+        File.SetLastWriteTimeUtc(otherTarget, old);
+
+        AtomicFile.WriteAllText(path, "new");
+        Assert.Equal("new", File.ReadAllText(path));
+        Assert.False(File.Exists(deadWriter));
+        Assert.False(File.Exists(olderVersion));
+        Assert.True(File.Exists(liveWriter));
+        Assert.True(File.Exists(recent));
+        Assert.True(File.Exists(otherTarget));
+    }
+
+    [Fact]
+    public void A_folder_or_an_empty_name_is_refused_before_anything_is_written()
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(_dir, "folder.json")).FullName;
+        var e = Assert.Throws<BackpropException>(() => AtomicFile.WriteAllText(folder, "x"));
+        Assert.Equal($"{folder}: cannot write the file: it is a folder, not a file", e.Message);
+        Assert.Equal("--out: expected a file name, got ''", Assert.Throws<BackpropException>(() => AtomicFile.CheckTarget("", "--out")).Message);
+        Assert.Equal(["folder.json"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_symbolic_link_keeps_pointing_at_the_replaced_file()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string real = Path.Combine(_dir, "real.json"), link = Path.Combine(_dir, "link.json");
+        File.WriteAllText(real, "old");
+        File.CreateSymbolicLink(link, "real.json"); // relative, as ln -s makes them
+        AtomicFile.WriteAllText(link, "new");
+        Assert.Equal("new", File.ReadAllText(real));
+        Assert.Equal("real.json", new FileInfo(link).LinkTarget);
+        Assert.Equal(["link.json", "real.json"], Files());
     }
 }

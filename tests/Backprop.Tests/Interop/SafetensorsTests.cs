@@ -225,6 +225,21 @@ public sealed class SafetensorsTests : IDisposable
     private static byte[] Le(params float[] values) => values.SelectMany(BitConverter.GetBytes).ToArray();
 
     [Fact]
+    public void A_key_written_twice_in_the_header_is_refused()
+    {
+        // Issue 15: a later "dtype" or metadata key silently won; now every JSON reader refuses the file, naming the place.
+        var e = Assert.Throws<BackpropException>(() => SafetensorsFile.Parse(Craft(
+            "{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,4]}}", Le(1)), "t.safetensors"));
+        Assert.Equal("t.safetensors: header: a: 'dtype' appears twice", e.Message);
+        e = Assert.Throws<BackpropException>(() => SafetensorsFile.Parse(Craft(
+            "{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", Le(1)), "t.safetensors"));
+        Assert.Equal("t.safetensors: header: __metadata__: 'k' appears twice", e.Message);
+        e = Assert.Throws<BackpropException>(() => SafetensorsFile.Parse(Craft(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", Le(1)), "t.safetensors"));
+        Assert.Equal("t.safetensors: header: 'a' appears twice", e.Message);
+    }
+
+    [Fact]
     public void Tensors_are_found_by_offset_whatever_the_header_order()
     {
         // The reference writer sorts by dtype and name, and any header order is legal: data order is what counts.
