@@ -86,7 +86,11 @@ public abstract class Pool2d<T> : Layer<T>, IParallelJob where T : unmanaged, IF
     protected abstract void BackwardPlane(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, int plane);
 }
 
-/// <summary>Maximum over each window. The gradient goes to the first maximum in row-major order (PyTorch's tie rule).</summary>
+/// <summary>
+/// Maximum over each window. The gradient goes to the first maximum in row-major order (PyTorch's tie rule). A window
+/// holding a NaN gives NaN, and its gradient goes to the last NaN of the window: PyTorch's kernel takes an element when
+/// <c>val &gt; max || isnan(val)</c>, so every NaN replaces the one before it.
+/// </summary>
 public sealed class MaxPool2d<T>(int[] inputShape, (int H, int W) kernel, (int H, int W) stride) : Pool2d<T>(inputShape, kernel, stride)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -116,7 +120,7 @@ public sealed class MaxPool2d<T>(int[] inputShape, (int H, int W) kernel, (int H
                     for (int kx = 0; kx < g.KernelWidth; kx++)
                     {
                         int i = (oy * g.StrideHeight + ky) * g.Width + ox * g.StrideWidth + kx;
-                        if (x[i] > x[best] || T.IsNaN(x[i]) && !T.IsNaN(x[best])) best = i; // strict '>' keeps the first maximum
+                        if (x[i] > x[best] || T.IsNaN(x[i])) best = i; // strict '>' keeps the first maximum; every NaN replaces
                     }
                 y[oy * g.OutWidth + ox] = x[best];
                 _argmax[plane * outPlane + oy * g.OutWidth + ox] = best;
@@ -142,11 +146,11 @@ public sealed class MaxPool2d<T>(int[] inputShape, (int H, int W) kernel, (int H
                 int best = 2 * ox;
                 T m = r0[best];
                 T v = r0[best + 1];
-                if (v > m || T.IsNaN(v) && !T.IsNaN(m)) { m = v; best = 2 * ox + 1; }
+                if (v > m || T.IsNaN(v)) { m = v; best = 2 * ox + 1; }
                 v = r1[2 * ox];
-                if (v > m || T.IsNaN(v) && !T.IsNaN(m)) { m = v; best = w + 2 * ox; }
+                if (v > m || T.IsNaN(v)) { m = v; best = w + 2 * ox; }
                 v = r1[2 * ox + 1];
-                if (v > m || T.IsNaN(v) && !T.IsNaN(m)) { m = v; best = w + 2 * ox + 1; }
+                if (v > m || T.IsNaN(v)) { m = v; best = w + 2 * ox + 1; }
                 yr[ox] = m;
                 ar[ox] = row + best;
             }

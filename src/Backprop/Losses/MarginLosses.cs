@@ -41,22 +41,25 @@ public sealed class LogisticLoss<T> : MarginLoss<T> where T : unmanaged, IFloati
     protected override T PhiDerivative(T m) => -Layers.Sigmoid<T>.Logistic(-m);
 }
 
-/// <summary>Perceptron criterion max(0, −yŷ); φ'(m) = −1 where m &lt; 0, else 0 (0 at the kink, like ReLU).</summary>
+/// <summary>
+/// Perceptron criterion max(0, −yŷ); φ'(m) = −1 where m &lt; 0, else 0 (0 at the kink, like ReLU). As torch's
+/// relu(−m), a NaN margin gives NaN and slope −1 (only m ≥ 0 has slope 0).
+/// </summary>
 public sealed class PerceptronLoss<T> : MarginLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override string Name => "perceptron";
 
     protected override T Phi(T m) => T.Max(-m, T.Zero);
 
-    protected override T PhiDerivative(T m) => m < T.Zero ? -T.One : T.Zero;
+    protected override T PhiDerivative(T m) => m >= T.Zero ? T.Zero : -T.One;
 }
 
-/// <summary>Hinge loss max(0, 1 − yŷ); φ'(m) = −1 where m &lt; 1, else 0.</summary>
+/// <summary>Hinge loss max(0, 1 − yŷ); φ'(m) = −1 where m &lt; 1, else 0 (a NaN margin: NaN and slope −1, as torch's relu(1 − m)).</summary>
 public sealed class HingeLoss<T> : MarginLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override string Name => "hinge";
 
     protected override T Phi(T m) => T.Max(T.One - m, T.Zero);
 
-    protected override T PhiDerivative(T m) => m < T.One ? -T.One : T.Zero;
+    protected override T PhiDerivative(T m) => m >= T.One ? T.Zero : -T.One;
 }
