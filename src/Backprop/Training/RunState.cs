@@ -56,11 +56,18 @@ internal sealed class RunState
     }, Json);
 
     /// <summary>
-    /// Reads and checks the run state. <paramref name="epochs"/> is the run's --epochs (no more may be done) and
-    /// <paramref name="batchesPerEpoch"/> the optimizer steps an epoch takes, so that the step count must be
-    /// <c>epochs_done · batchesPerEpoch</c>.
+    /// The optimizer's step count must be <c>epochs_done · batchesPerEpoch</c> (checked once the options are known to
+    /// be the run's, since the batch size sets the number of batches).
     /// </summary>
-    public static RunState Parse(string json, string source, int epochs, int batchesPerEpoch)
+    public void CheckSteps(int batchesPerEpoch, string source)
+    {
+        long expected = (long)EpochsDone * batchesPerEpoch;
+        if (OptimizerSteps != expected)
+            throw new BackpropException($"{source}.optimizer_steps: {OptimizerSteps} steps, but {EpochsDone} epochs of {batchesPerEpoch} batches make {expected}");
+    }
+
+    /// <summary>Reads and checks the run state, naming the field at fault. <paramref name="epochs"/> is the run's --epochs: no more may be done.</summary>
+    public static RunState Parse(string json, string source, int epochs)
     {
         using var doc = JsonInput.Parse(json, source);
         var root = JsonInput.Object(doc.RootElement, source);
@@ -89,9 +96,6 @@ internal sealed class RunState
         if (s != Math.Floor(s) || s < 0 || s > int.MaxValue)
             throw new BackpropException($"{Where("optimizer_steps")}: expected an integer ≥ 0, got {JsonInput.Excerpt(steps)}");
         state.OptimizerSteps = (int)s;
-        long expectedSteps = (long)state.EpochsDone * batchesPerEpoch;
-        if (state.OptimizerSteps != expectedSteps)
-            throw new BackpropException($"{Where("optimizer_steps")}: {state.OptimizerSteps} steps, but {state.EpochsDone} epochs of {batchesPerEpoch} batches make {expectedSteps}");
 
         var metrics = JsonInput.Required(root, "metrics", source);
         if (metrics.ValueKind != JsonValueKind.Array)

@@ -209,8 +209,10 @@ public static class TrainingRun
         var file = SafetensorsFile.Read(path);
         if (file.Metadata is null || !file.Metadata.TryGetValue(RunState.Key, out var meta))
             throw new BackpropException($"{path}: not a Backprop training checkpoint (no '{RunState.Key}' metadata)");
-        var state = RunState.Parse(meta, $"{path}: __metadata__.{RunState.Key}", options.Epochs, batchesPerEpoch);
+        string source = $"{path}: __metadata__.{RunState.Key}";
+        var state = RunState.Parse(meta, source, options.Epochs);
         CompareOptions(path, state.Options, Fingerprint(options));
+        state.CheckSteps(batchesPerEpoch, source);
         // Checkpoints written before issue 15 have no architecture, dataset or hash: they resume as before, and the
         // tensor names and shapes below still catch most changes of architecture.
         if (state.Architecture is not null && state.Architecture != architecture)
