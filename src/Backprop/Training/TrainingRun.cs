@@ -267,7 +267,16 @@ public static class TrainingRun
     /// <summary>"layers[1] is {"type": "tanh"} here but {"type": "relu"} in the checkpoint", or the input shapes or layer counts.</summary>
     private static string ArchitectureDifference(string saved, string current)
     {
-        using var a = JsonDocument.Parse(saved);
+        JsonDocument a;
+        try
+        {
+            a = JsonDocument.Parse(saved);
+        }
+        catch (JsonException)
+        {
+            return $"its architecture is not a model file: {JsonInput.Shown(saved)}";
+        }
+        using var _ = a;
         using var b = JsonDocument.Parse(current);
         if (a.RootElement.TryGetProperty("input", out var inA) && b.RootElement.TryGetProperty("input", out var inB) && inA.GetRawText() != inB.GetRawText())
             return $"input {JsonInput.Excerpt(inB)} here but {JsonInput.Excerpt(inA)} in the checkpoint";
