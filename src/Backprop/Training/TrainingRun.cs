@@ -97,6 +97,7 @@ public static class TrainingRun
         string checkpoint = Path.Combine(outDir, RunFiles.Checkpoint);
         int batchesPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         string architecture = ModelFile.Describe(model);
+        if (resume && !File.Exists(checkpoint)) throw new BackpropException($"{checkpoint}: no checkpoint to resume from");
         Directory.CreateDirectory(outDir);
         // Held until the run returns or its process dies (the operating system releases it): a second run into the
         // same folder is refused instead of writing over this one's files.
