@@ -110,13 +110,6 @@ public static class TrainingRun
             history.AddRange(state.Metrics);
             reporter.Message($"resuming after epoch {state.EpochsDone} of {options.Epochs}");
         }
-        else
-        {
-            // A new run replaces whatever run the folder held, all of it now, so that a new run stopped halfway
-            // cannot leave its checkpoint and metrics beside the old run's model.
-            var removed = RunFolder.Clear(outDir);
-            if (removed.Count > 0) reporter.Message($"replacing the previous run in {outDir} (removed {string.Join(", ", removed)})");
-        }
         state.Options = Fingerprint(options);
         state.Architecture = architecture;
         state.Dataset = datasetIdentity;
@@ -142,6 +135,14 @@ public static class TrainingRun
             if (validation.Count > 0 && valLoss < state.BestValidationLoss) { state.BestValidationLoss = valLoss; state.EpochsWithoutImprovement = 0; }
             else state.EpochsWithoutImprovement++;
             state.EpochsDone = epoch + 1;
+            if (!resume && epoch == 0)
+            {
+                // A new run replaces whatever run the folder held, all of it, once it has a good first epoch to save:
+                // a new run that fails before leaves the old run as it was, and one stopped later cannot leave its
+                // checkpoint and metrics beside the old run's model.
+                var removed = RunFolder.Clear(outDir);
+                if (removed.Count > 0) reporter.Message($"replacing the previous run in {outDir} (removed {string.Join(", ", removed)})");
+            }
             SaveCheckpoint(checkpoint, model, optimizer, state, history);
             WriteMetrics(Path.Combine(outDir, RunFiles.Metrics), history);
 

@@ -252,6 +252,18 @@ public sealed class RunStateTests : IDisposable
         NonFiniteCliTests.AssertRefused(["eval", "--model", a, "--dataset", _data], $"{a}: metrics.csv has 2 epochs but checkpoint.safetensors 1");
     }
 
+    /// <summary>A new run that diverges in its first epoch replaces nothing: the folder's finished run stays as it was.</summary>
+    [Fact]
+    public void A_new_run_that_fails_before_its_first_checkpoint_leaves_the_old_run()
+    {
+        var (dir, _) = OneEpoch();
+        var before = RunFolder.Files.ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(dir, f)));
+        NonFiniteCliTests.AssertRefused(["train", "--model", _model, "--dataset", _data, "--out", dir, "--limit", "100", "--batch-size", "100", "--epochs", "1",
+            "--lr", "1e39", "--momentum", "0"], "training diverged: ");
+        foreach (var (file, bytes) in before) Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(dir, file)));
+        Ok(["eval", "--model", dir, "--dataset", _data]);
+    }
+
     private sealed class StopAfterFirstEpoch : ITrainingReporter
     {
         public void Message(string text) { }
