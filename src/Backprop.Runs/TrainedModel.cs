@@ -15,7 +15,9 @@ public sealed record TrainedModel(Sequential<float> Model, DataPreparation Prepa
         foreach (var path in new[] { modelPath, weightsPath, prePath })
             if (!File.Exists(path)) throw new BackpropException($"{path}: missing; is {dir} the --out folder of a finished 'backprop train'?");
         var model = ModelFile.Load<float>(modelPath);
-        Safetensors.LoadInto(weightsPath, model);
+        var weights = SafetensorsFile.Read(weightsPath);
+        Safetensors.LoadInto(weights, model);
+        RunFolder.CheckConsistent(dir, model, weights);
         return new TrainedModel(model, DataPreparation.Load(prePath));
     }
 

@@ -206,7 +206,19 @@ def run_case(model_path, data_path, loss_name):
     for name, p in net.named_parameters():  # nn.Sequential state_dict names and order: "0.weight", "0.bias", ...
         grads[name] = (p.grad if p.grad is not None else torch.zeros_like(p)).tolist()
     input_grad = x.grad if x.grad is not None else torch.zeros_like(x)
-    return {"loss": loss.item(), "output": out.detach().tolist(), "grads": grads, "input_grad": input_grad.tolist()}
+    return finite_json({"loss": loss.item(), "output": out.detach().tolist(), "grads": grads, "input_grad": input_grad.tolist()})
+
+
+def finite_json(value):
+    """NaN and infinities as the strings "NaN", "Infinity", "-Infinity", as `backprop grad`'s library report writes
+    them: json.dump would write the bare words, which are not JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, list):
+        return [finite_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    return value
 
 
 def main():
@@ -226,7 +238,7 @@ def main():
                 results[case["name"]] = run_case(case["model"], case["data"], case["loss"])
             except (CaseError, KeyError, ValueError, TypeError, RuntimeError, OSError) as e:
                 results[case["name"]] = {"error": f"{type(e).__name__}: {e}"}
-        json.dump(results, sys.stdout)
+        json.dump(results, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
         return 0
 
@@ -237,7 +249,7 @@ def main():
     except (CaseError, KeyError, ValueError, TypeError, RuntimeError, OSError) as e:
         print(f"reference.py: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
-    json.dump(result, sys.stdout)
+    json.dump(result, sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
     return 0
 

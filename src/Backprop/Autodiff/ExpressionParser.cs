@@ -18,6 +18,12 @@ namespace Backprop.Autodiff;
 /// </summary>
 public static class ExpressionParser
 {
+    /// <summary>
+    /// The deepest nesting of parentheses, function calls and unary minus signs accepted (as deep as the JSON readers
+    /// allow). The parser is recursive descent: without a limit, 10,000 '(' overflow the stack and kill the process.
+    /// </summary>
+    public const int MaxDepth = 64;
+
     /// <summary>The functions an expression may call.</summary>
     public static readonly IReadOnlyList<string> Functions = ["exp", "log", "tanh", "relu", "sigmoid"];
 
@@ -84,6 +90,8 @@ public static class ExpressionParser
         private readonly Dictionary<string, Token> _assignedAt = [];
         private readonly List<Token> _unknown = [];
         private int _next;
+        private int _depth;
+
 
         public Parser(string text, string source, string? inputsOption)
         {
@@ -191,8 +199,17 @@ public static class ExpressionParser
         private Value Unary()
         {
             if (!Peek.Is('-')) return Power();
-            _next++;
-            return -Unary();
+            Enter(Take());
+            var operand = Unary();
+            _depth--;
+            return -operand;
+        }
+
+        /// <summary>One level deeper at <paramref name="at"/> (a '(' or a '-'): refused past <see cref="MaxDepth"/>.</summary>
+        private void Enter(Token at)
+        {
+            if (++_depth > MaxDepth)
+                throw Error(at, $"the expression nests deeper than {MaxDepth} levels (parentheses, function calls and minus signs); split it into several assignments");
         }
 
         // power := primary ('^' exponent)?   exponent := '-'? number | '(' '-'? number ')'
@@ -255,9 +272,11 @@ public static class ExpressionParser
         private Value Parenthesized()
         {
             var open = Take();
+            Enter(open);
             var inner = Expression();
             if (!Peek.Is(')')) throw Expected($"')' to close the '(' at column {open.Column}");
             _next++;
+            _depth--;
             return inner;
         }
 

@@ -11,4 +11,14 @@ public sealed record TensorValue(double[] Values, int[] Shape)
     public static TensorValue Scalar(double v) => new([v], []);
 
     public double this[int i] => Values[i];
+
+    /// <summary>"Infinity at [0, 1]": the first NaN or infinity in row-major order, with its index; null if every value is finite.</summary>
+    public string? FirstNonFinite()
+    {
+        int flat = Array.FindIndex(Values, v => !double.IsFinite(v));
+        if (flat < 0) return null;
+        var index = new int[Shape.Length];
+        for (int d = Shape.Length - 1, rest = flat; d >= 0; d--) { index[d] = rest % Math.Max(1, Shape[d]); rest /= Math.Max(1, Shape[d]); }
+        return $"{NumberFormat.RoundTrip(Values[flat])} at {Tensor.Format(index)}";
+    }
 }

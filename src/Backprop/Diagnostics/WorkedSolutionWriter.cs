@@ -138,9 +138,13 @@ public static class WorkedSolutionWriter
         return w.Out.ToString();
     }
 
-    /// <summary>Every value at full precision (shortest round-trip), for programs and tests.</summary>
+    /// <summary>
+    /// Every value at full precision (shortest round-trip), for programs and tests. JSON has no NaN or infinity: a
+    /// solution holding one is refused, naming the first in the order of computation (text and markdown show them).
+    /// </summary>
     public static string Json(WorkedSolution s)
     {
+        CheckFinite(s);
         var f = NumberFormat.RoundTripIn(s.SinglePrecision);
         string T(TensorValue v) => NumberFormat.Nested(v.Values, v.Shape, f);
         static string Str(string v) => System.Text.Json.JsonSerializer.Serialize(v);
@@ -169,5 +173,34 @@ public static class WorkedSolutionWriter
         sb.Append(",\n  \"after_last_layer_only\": ").Append(Re(s.AfterLastLayerOnly));
         sb.Append("\n}\n");
         return sb.ToString();
+    }
+
+    private static void CheckFinite(WorkedSolution s)
+    {
+        static void Check(string what, TensorValue v)
+        {
+            if (v.FirstNonFinite() is string first)
+                throw new BackpropException($"trace --format json: {what} is {first}, which JSON cannot hold (--format text or markdown shows every value)");
+        }
+        foreach (var step in s.Forward)
+        {
+            foreach (var (name, value) in step.Parameters) Check(name, value);
+            Check($"the output of layers[{step.Index}]", step.Output);
+        }
+        Check("the loss", TensorValue.Scalar(s.Loss));
+        Check("dL/dŷ", s.LossGrad);
+        foreach (var step in s.Backward)
+        {
+            if (step.Local is not null) Check($"the local derivative of layers[{step.Index}]", step.Local.Value);
+            foreach (var (name, grad) in step.ParameterGrads) Check($"the gradient of {name}", grad);
+            Check($"dL/d(input) of layers[{step.Index}]", step.InputGrad);
+        }
+        foreach (var u in s.Updates) Check($"{u.Name} after the update", u.After);
+        foreach (var (label, r) in new[] { ("after the update", s.After), ("after updating the last layer only", s.AfterLastLayerOnly) })
+            if (r is not null)
+            {
+                Check($"the output {label}", r.Output);
+                Check($"the loss {label}", TensorValue.Scalar(r.Loss));
+            }
     }
 }

@@ -12,8 +12,8 @@ namespace Backprop.Kernels;
 /// Every path computes each window with the same comparisons in the same order as <see cref="NaiveForward"/>, its
 /// naive twin, so results are bit-identical to it for any thread count (tested).
 /// <para>
-/// Max: the first maximum in row-major order wins a tie (PyTorch's rule) and a NaN anywhere in the window wins (as
-/// torch.max_pool2d propagates NaN); its position is kept for the backward pass, which sends the whole gradient there.
+/// Max: the first maximum in row-major order wins a tie (PyTorch's rule) and a NaN anywhere in the window wins, the
+/// last NaN when there are several (PyTorch's kernel takes an element when val &gt; max || isnan(val)); its position is kept for the backward pass, which sends the whole gradient there.
 /// Average: the sum over the window divided by its area (divided, not multiplied by the inverse, to round as PyTorch
 /// does); backward sends dy / area to every input of the window.
 /// </para>
@@ -108,7 +108,7 @@ public sealed class Pooling<T>(WindowGeometry geometry, bool max) : IParallelJob
                     for (int kx = 0; kx < g.KernelWidth; kx++)
                     {
                         int i = (oy * g.StrideHeight + ky) * g.Width + ox * g.StrideWidth + kx;
-                        if (x[i] > x[best] || T.IsNaN(x[i]) && !T.IsNaN(x[best])) best = i; // strict '>' keeps the first maximum
+                        if (x[i] > x[best] || T.IsNaN(x[i])) best = i; // strict '>' keeps the first maximum; every NaN replaces the one before
                     }
                 y[oy * g.OutWidth + ox] = x[best];
                 argmax[oy * g.OutWidth + ox] = best;
@@ -163,11 +163,11 @@ public sealed class Pooling<T>(WindowGeometry geometry, bool max) : IParallelJob
                 int best = 2 * ox;
                 T m = r0[best];
                 T v = r0[best + 1];
-                if (v > m || T.IsNaN(v) && !T.IsNaN(m)) { m = v; best = 2 * ox + 1; }
+                if (v > m || T.IsNaN(v)) { m = v; best = 2 * ox + 1; }
                 v = r1[2 * ox];
-                if (v > m || T.IsNaN(v) && !T.IsNaN(m)) { m = v; best = w + 2 * ox; }
+                if (v > m || T.IsNaN(v)) { m = v; best = w + 2 * ox; }
                 v = r1[2 * ox + 1];
-                if (v > m || T.IsNaN(v) && !T.IsNaN(m)) { m = v; best = w + 2 * ox + 1; }
+                if (v > m || T.IsNaN(v)) { m = v; best = w + 2 * ox + 1; }
                 yr[ox] = m;
                 ar[ox] = row + best;
             }

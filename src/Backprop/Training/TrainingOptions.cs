@@ -35,6 +35,17 @@ public sealed record TrainingOptions
     /// <summary>With a CSV dataset: the name of the label column.</summary>
     public string? LabelColumn { get; init; }
 
+    /// <summary>The command-line option of a property ("LearningRate" → "--lr"), as messages name it; null for an unknown name.</summary>
+    public static string? OptionName(string property) => property switch
+    {
+        nameof(Epochs) => "--epochs", nameof(BatchSize) => "--batch-size", nameof(Optimizer) => "--optimizer", nameof(LearningRate) => "--lr",
+        nameof(Momentum) => "--momentum", nameof(Nesterov) => "--nesterov", nameof(WeightDecay) => "--weight-decay", nameof(Schedule) => "--schedule",
+        nameof(Loss) => "--loss", nameof(Seed) => "--seed", nameof(ValidationFraction) => "--validation", nameof(Patience) => "--patience",
+        nameof(Standardize) => "--standardize", nameof(Limit) => "--limit", nameof(FlipHorizontally) => "--flip", nameof(MaxShift) => "--shift",
+        nameof(LabelSmoothing) => "--label-smoothing", nameof(LabelColumn) => "--label-column",
+        _ => null,
+    };
+
     /// <summary>Checks every option, naming the one at fault.</summary>
     public void Validate()
     {

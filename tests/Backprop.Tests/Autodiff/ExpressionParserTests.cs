@@ -95,4 +95,26 @@ public class ExpressionParserTests
         Assert.Equal([-1.5, 0.002], inputs.Select(i => i.Value));
         Assert.Empty(ExpressionParser.ParseInputs(""));
     }
+
+    /// <summary>
+    /// Issue 15: 10,000 nested parentheses (or exp( calls, or minus signs) overflowed the recursive parser's stack and
+    /// killed the process (exit 134). Nesting is limited to <see cref="ExpressionParser.MaxDepth"/> levels.
+    /// </summary>
+    [Theory]
+    [InlineData("(", ")")]
+    [InlineData("exp(", ")")]
+    [InlineData("-", "")]
+    [InlineData("relu(-(", "))")]
+    public void Nesting_deeper_than_the_limit_is_refused_not_a_stack_overflow(string open, string close)
+    {
+        string Nest(int depth) => "w = " + string.Concat(Enumerable.Repeat(open, depth)) + "x" + string.Concat(Enumerable.Repeat(close, depth));
+        int perRepeat = open.Count(c => c is '(' or '-');
+        ExpressionParser.Parse(Nest(ExpressionParser.MaxDepth / perRepeat), Xyz); // at the limit: fine
+        foreach (int depth in new[] { ExpressionParser.MaxDepth / perRepeat + 1, 10_000 })
+        {
+            var e = Assert.Throws<BackpropException>(() => ExpressionParser.Parse(Nest(depth), Xyz, "--expr"));
+            Assert.StartsWith("--expr: column ", e.Message);
+            Assert.Contains($"the expression nests deeper than {ExpressionParser.MaxDepth} levels", e.Message);
+        }
+    }
 }

@@ -7,6 +7,8 @@ using Backprop.Training;
 using Backprop.Visualization;
 using SkiaSharp;
 
+using Backprop.Runs;
+
 namespace Backprop.Tests.Cli;
 
 /// <summary>

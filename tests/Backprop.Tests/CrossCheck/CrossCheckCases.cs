@@ -75,7 +75,7 @@ internal static class CrossCheckCases
             foreach (string family in Families)
                 foreach (string loss in LossFunctions.Names)
                     cases.Add(Make($"{cases.Count:D3}-{family}-{loss}{(kind == CaseKind.Wide ? "-wide" : "")}", kind, family, loss, rng));
-        foreach (var (name, loss, model, data, float32) in EdgeCases.All)
+        foreach (var (name, loss, model, data, float32) in EdgeCases.All.Concat(NonFiniteCases.All))
         {
             var built = ModelFile.Build<double>(ModelFile.Parse(model, name), name);
             var lossFunction = LossFunctions.Create<double>(loss);

@@ -20,8 +20,7 @@ internal sealed record TensorData(double[] Values, int[] Shape)
         {
             if (depth == shape.Count)
             {
-                if (item.ValueKind != JsonValueKind.Number) throw new FormatException($"{where}: expected a number, got {item.GetRawText()}");
-                values.Add(item.GetDouble());
+                values.Add(Number(item, where));
                 return;
             }
             if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != shape[depth])
@@ -29,6 +28,16 @@ internal sealed record TensorData(double[] Values, int[] Shape)
             foreach (var child in item.EnumerateArray()) Collect(child, depth + 1);
         }
     }
+
+    /// <summary>A number, or one of the strings "NaN", "Infinity", "-Infinity" with which both sides write non-finite values.</summary>
+    public static double Number(JsonElement item, string where) => item.ValueKind switch
+    {
+        JsonValueKind.Number => item.GetDouble(),
+        JsonValueKind.String when item.GetString() is "NaN" => double.NaN,
+        JsonValueKind.String when item.GetString() is "Infinity" => double.PositiveInfinity,
+        JsonValueKind.String when item.GetString() is "-Infinity" => double.NegativeInfinity,
+        _ => throw new FormatException($"{where}: expected a number, got {item.GetRawText()}"),
+    };
 
     /// <summary>"[1][0][2]" for a flat index.</summary>
     public string Index(int flat)
@@ -54,7 +63,7 @@ internal sealed record GradResult(double Loss, TensorData Output, IReadOnlyList<
         if (root.TryGetProperty("error", out var error)) throw new FormatException($"{where}: {error.GetString()}");
         var grads = root.GetProperty("grads").EnumerateObject().Select(p => (p.Name, TensorData.Parse(p.Value, $"{where}: grads.{p.Name}"))).ToList();
         return new GradResult(
-            root.GetProperty("loss").GetDouble(),
+            TensorData.Number(root.GetProperty("loss"), $"{where}: loss"),
             TensorData.Parse(root.GetProperty("output"), $"{where}: output"),
             grads,
             TensorData.Parse(root.GetProperty("input_grad"), $"{where}: input_grad"));
@@ -118,6 +127,14 @@ internal sealed class Agreement(string what, string actualName, string expectedN
             for (int i = 0; i < x.Values.Length; i++)
             {
                 double u = x.Values[i], v = y.Values[i];
+                if (!double.IsFinite(u) || !double.IsFinite(v))
+                {
+                    // NaN and infinities must match exactly: both NaN, or the same infinity.
+                    Numbers++;
+                    if (!(double.IsNaN(u) && double.IsNaN(v) || u == v))
+                        Fail($"{caseName}: {name}{x.Index(i)}: {actualName} {R(u)}, {expectedName} {R(v)} (non-finite values must match)");
+                    continue;
+                }
                 double scale = Math.Max(Math.Abs(u), Math.Abs(v)), diff = Math.Abs(u - v);
                 double ratio = diff / (rel * scale + floor);
                 string at = $"{caseName}: {name}{x.Index(i)}: {actualName} {R(u)}, {expectedName} {R(v)}, |diff| {diff:G3}";

@@ -123,9 +123,10 @@ public sealed class AnomalyDetectorTests : IDisposable
     }
 
     /// <summary>
-    /// A learning rate that overflows float32 turns the weights into infinities on the only step of epoch 1. Without
-    /// the flag nothing looks at them until the next forward pass, so epoch 1's checkpoint holds them; with it the run
-    /// stops on that step and writes no checkpoint.
+    /// A learning rate that overflows float32 turns the weights into infinities on the only step of epoch 1. With the
+    /// flag the run stops on that step and writes no checkpoint. Without it the run used to save them in epoch 1's
+    /// checkpoint (issue 15); now every weight is checked before a save, so it stops at the end of the epoch, as
+    /// divergence, and writes no checkpoint either.
     /// </summary>
     [Fact]
     public void Weights_that_overflow_on_an_update_are_caught_before_the_checkpoint()
@@ -137,8 +138,9 @@ public sealed class AnomalyDetectorTests : IDisposable
         Assert.Matches(@"^anomaly at epoch 1, batch 1: 0\.weight of layers\[0\] \(conv2d\) after the optimizer step is (NaN|-?Infinity) at \[[\d, ]+\]", e.Message);
         Assert.False(File.Exists(Path.Combine(run, RunFiles.Checkpoint)));
 
-        Assert.Throws<BackpropException>(() => TrainingRun.Run(Spec(), dataset, options, plain, new Reporter()));
-        Assert.False(SafetensorsFile.Read(Path.Combine(plain, RunFiles.Checkpoint)).AllFinite());
+        var diverged = Assert.Throws<BackpropException>(() => TrainingRun.Run(Spec(), dataset, options, plain, new Reporter()));
+        Assert.Matches(@"^training diverged: 0\.weight is (NaN|-?Infinity) after epoch 1; lower --lr\. No checkpoint was written$", diverged.Message);
+        Assert.False(File.Exists(Path.Combine(plain, RunFiles.Checkpoint)));
     }
 
     [Fact]
@@ -152,9 +154,10 @@ public sealed class AnomalyDetectorTests : IDisposable
     }
 
     /// <summary>
-    /// Epoch 1 trains on good data and checkpoints; before the resumed epoch 2 one row of the CSV is replaced by
-    /// values near float32's limit, which overflow the first layer. The run stops on that batch, and the checkpoint
-    /// on disk is still the one of epoch 1.
+    /// Epoch 1 trains on good data and checkpoints; then one row of the CSV is replaced by values near float32's limit,
+    /// which overflow the first layer. Resuming on the changed data is refused (the checkpoint knows its dataset, issue
+    /// 15) and leaves the checkpoint as it was. A new run on it with the flag gets through epoch 1 (its small first
+    /// weights keep the row finite) and stops on the poisoned batch of epoch 2, before that epoch's checkpoint.
     /// </summary>
     [Fact]
     public void Training_stops_before_writing_a_bad_checkpoint()
@@ -174,12 +177,18 @@ public sealed class AnomalyDetectorTests : IDisposable
         var good = File.ReadAllBytes(checkpoint);
 
         File.WriteAllText(train, Csv(poisonRow: 40));
-        var e = Assert.Throws<AnomalyException>(() =>
+        var refused = Assert.Throws<BackpropException>(() =>
             TrainingRun.Run(spec, $"csv:{train},{test}", options with { Epochs = 2 }, run, new Reporter(), resume: true, detectAnomaly: true));
-        Assert.Matches(@"^anomaly at epoch 2, batch \d: the output of layers\[0\] \(linear\) is (NaN|-?Infinity) at \[\d, \d\]", e.Message);
-        Assert.Equal(0, e.LayerIndex);
+        Assert.StartsWith("--dataset: the checkpoint in ", refused.Message);
         Assert.Equal(good, File.ReadAllBytes(checkpoint));
         Assert.Contains("\"epochs_done\":1,", SafetensorsFile.Read(checkpoint).Metadata["backprop_training"]);
+
+        string fresh = Path.Combine(_files.Directory, "fresh");
+        var e = Assert.Throws<AnomalyException>(() =>
+            TrainingRun.Run(spec, $"csv:{train},{test}", options with { Epochs = 2 }, fresh, new Reporter(), detectAnomaly: true));
+        Assert.Matches(@"^anomaly at epoch 2, batch \d: the output of layers\[0\] \(linear\) is (NaN|-?Infinity) at \[\d, \d\]", e.Message);
+        Assert.Equal(0, e.LayerIndex);
+        Assert.Contains("\"epochs_done\":1,", SafetensorsFile.Read(Path.Combine(fresh, RunFiles.Checkpoint)).Metadata["backprop_training"]);
     }
 
     [Fact]

@@ -158,7 +158,7 @@ public sealed class JsonFuzzTests(ITestOutputHelper output) : IDisposable
                 string err = stderr.ToString();
                 return code switch
                 {
-                    ExitCodes.Ok when err.Length == 0 && stdout.ToString().StartsWith("{\"loss\": ", StringComparison.Ordinal) => Fuzzer.Outcome.Ok,
+                    ExitCodes.Ok when err.Length == 0 && stdout.ToString().StartsWith("{\"loss\": ", StringComparison.Ordinal) && IsFiniteJson(stdout.ToString()) => Fuzzer.Outcome.Ok,
                     ExitCodes.BadInput when stdout.ToString().Length == 0 && err.StartsWith("error: ", StringComparison.Ordinal)
                         && err.IndexOfAny(['\n', '\r']) == err.Length - 1 => Fuzzer.Outcome.Refused(err[7..].TrimEnd('\n')),
                     _ => throw new InvalidOperationException($"exit code {code}\nstdout: {stdout}\nstderr: {err}"),
@@ -166,6 +166,31 @@ public sealed class JsonFuzzTests(ITestOutputHelper output) : IDisposable
             }, mustRefuse);
         }
         fuzz.Finish();
+    }
+
+    /// <summary>
+    /// Whether a report that exits 0 is valid JSON whose every number is one (issue 15: NaN and infinities were printed
+    /// as bare words with exit code 0; now they are refused, so a success holds numbers only).
+    /// </summary>
+    private static bool IsFiniteJson(string text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return AllNumbers(doc.RootElement);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        static bool AllNumbers(JsonElement e) => e.ValueKind switch
+        {
+            JsonValueKind.Object => e.EnumerateObject().All(p => AllNumbers(p.Value)),
+            JsonValueKind.Array => e.EnumerateArray().All(AllNumbers),
+            JsonValueKind.Number => double.IsFinite(e.GetDouble()),
+            _ => false,
+        };
     }
 
     private static byte[] Edit(string json, Rng rng) =>

@@ -118,7 +118,8 @@ public class Pool2dTests
     /// <summary>
     /// float 2×2 stride-2 pooling takes a vector path (8 or 4 windows at a time, overlapping blocks at the row ends, NaN
     /// blocks left to the scalar loop): on widths up to 40 and values full of ties, ±0 and some NaN it must give the
-    /// same bits and route the gradient to the same element as the rule "first maximum in row-major order, NaN above all".
+    /// same bits and route the gradient to the same element as PyTorch's rule "first maximum in row-major order, the last
+    /// NaN above all" (its kernel takes an element when val &gt; max || isnan(val)).
     /// </summary>
     [Fact]
     public void MaxPool_2x2_float_vector_path_keeps_the_first_maximum_and_signed_zeros()
@@ -144,7 +145,7 @@ public class Pool2dTests
                     {
                         int best = (p * h + 2 * oy) * w + 2 * ox;
                         foreach (int i in new[] { best + 1, best + w, best + w + 1 })
-                            if (x[i] > x[best] || float.IsNaN(x[i]) && !float.IsNaN(x[best])) best = i;
+                            if (x[i] > x[best] || float.IsNaN(x[i])) best = i;
                         int o = (p * ho + oy) * wo + ox;
                         Assert.Equal(BitConverter.SingleToInt32Bits(x[best]), BitConverter.SingleToInt32Bits(y[o]));
                         expectedDx[best] += upstream[o];
@@ -160,6 +161,33 @@ public class Pool2dTests
         var y = pool.Forward(new Tensor<double>([1.0, double.NaN, 3, 2], 1, 1, 2, 2));
         Assert.True(double.IsNaN(y[0]));
         Assert.Equal([0, 1, 0, 0], pool.Backward(new Tensor<double>([1.0], 1, 1, 1, 1)).ToDoubleArray());
+    }
+
+    /// <summary>
+    /// Windows with NaN and infinities, as PyTorch 1.13's max_pool2d treats them (run by hand: F.max_pool2d on each
+    /// window, then backward with ones): NaN wins and the gradient goes to the last NaN; +∞ ties go to the first; a
+    /// window of −∞ only gives −∞ with the gradient on its first element. The general loop (3×3) and the unrolled 2×2
+    /// one agree.
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { double.NaN, 1, double.NaN, 3 }, double.NaN, 2)]
+    [InlineData(new[] { 1, double.NaN, 5, double.NaN }, double.NaN, 3)]
+    [InlineData(new[] { double.PositiveInfinity, double.NaN, 1, 2 }, double.NaN, 1)]
+    [InlineData(new[] { double.NaN, double.PositiveInfinity, 1, 2 }, double.NaN, 0)]
+    [InlineData(new[] { 2, double.NaN, 2, 1 }, double.NaN, 1)]
+    [InlineData(new[] { double.PositiveInfinity, double.PositiveInfinity, 1, 2 }, double.PositiveInfinity, 0)]
+    [InlineData(new[] { double.NegativeInfinity, double.NegativeInfinity, double.NegativeInfinity, double.NegativeInfinity }, double.NegativeInfinity, 0)]
+    [InlineData(new[] { double.NegativeInfinity, double.NegativeInfinity, 1, double.NegativeInfinity }, 1.0, 2)]
+    public void MaxPool_NaN_and_infinity_windows_match_torch(double[] window, double expected, int gradientAt)
+    {
+        var expectedDx = new double[4];
+        expectedDx[gradientAt] = 3;
+        var unrolled = new MaxPool2d<double>([1, 2, 2], (2, 2), (2, 2));
+        Assert.Equal(expected, unrolled.Forward(new Tensor<double>(window, 1, 1, 2, 2))[0]);
+        Assert.Equal(expectedDx, unrolled.Backward(new Tensor<double>([3.0], 1, 1, 1, 1)).ToDoubleArray());
+        var general = new MaxPool2d<float>([1, 2, 2], (2, 2), (1, 1));
+        Assert.Equal((float)expected, general.Forward(new Tensor<float>(window.Select(v => (float)v).ToArray(), 1, 1, 2, 2))[0]);
+        Assert.Equal(expectedDx, general.Backward(new Tensor<float>([3f], 1, 1, 1, 1)).ToDoubleArray());
     }
 
     [Fact]

@@ -26,4 +26,27 @@ public class ReLUTests
         Assert.Equal(y, y32);
         Assert.Equal(dx, dx32);
     }
+
+    /// <summary>
+    /// As torch.relu (run by hand in PyTorch 1.13): relu(NaN) = NaN, relu(±∞) = ∞ / 0, and backward zeroes the gradient
+    /// only where the input is ≤ 0, so a NaN input passes the upstream gradient (and an upstream NaN where x ≤ 0 becomes
+    /// 0). 37 elements, so that both the vector loop and the scalar tail see every case, in float and double.
+    /// </summary>
+    [Fact]
+    public void NaN_and_infinity_behave_as_in_torch()
+    {
+        double[] inputs = [double.NaN, double.PositiveInfinity, double.NegativeInfinity, 0, 1, -1, -2];
+        double[] upstream = [1, 1, 1, 1, 1, double.NaN, double.PositiveInfinity];
+        var x = Enumerable.Range(0, 37).Select(i => inputs[i % inputs.Length]).ToArray();
+        var dy = Enumerable.Range(0, 37).Select(i => upstream[i % upstream.Length] * (i % 3 + 1)).ToArray();
+        var expectedY = x.Select(v => 5 * (v <= 0 ? 0 : v)).ToArray();
+        var expectedDx = x.Select((v, i) => v <= 0 ? 0 : 5 * dy[i]).ToArray();
+        Assert.True(double.IsNaN(expectedY[0]) && expectedDx[0] == 5);
+        var (y, dx) = ActivationReference.Run(new ReLU<double>([37], scale: 5), x, dy);
+        Assert.Equal(expectedY, y);
+        Assert.Equal(expectedDx, dx);
+        var (y32, dx32) = ActivationReference.Run(new ReLU<float>([37], scale: 5), x, dy);
+        Assert.Equal(expectedY, y32);
+        Assert.Equal(expectedDx, dx32);
+    }
 }

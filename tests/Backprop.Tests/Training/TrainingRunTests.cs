@@ -158,7 +158,9 @@ public sealed class TrainingRunTests : IDisposable
         string dir = Path.Combine(_root, "run");
         Train(data, dir, Options with { Epochs = 1 });
         var e = Assert.Throws<BackpropException>(() => Train(data, dir, Options with { LearningRate = 0.2 }, resume: true));
-        Assert.Contains("other settings", e.Message);
+        // Named as on the command line (issue 15: it used to dump the C# property names).
+        Assert.StartsWith("--lr: the checkpoint in ", e.Message);
+        Assert.EndsWith("was made with --lr 0.1, this run has 0.2; resume with the same options", e.Message);
         Assert.Throws<BackpropException>(() => Train(data, Path.Combine(_root, "nothing"), Options, resume: true));
     }
 
