@@ -35,6 +35,10 @@ if command -v unzip >/dev/null; then
     grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || { echo "pack-check: $(basename "$package") declares no MIT licence" >&2; exit 1; }
     grep -q "<version>$version</version>" <<<"$nuspec" || { echo "pack-check: $(basename "$package") is not version $version" >&2; exit 1; }
   done
+  # The engine package carries no chart library and no protobuf (docs/architecture.md).
+  if grep -qiE 'id="(ScottPlot|SkiaSharp|Google.Protobuf)' <<<"$(unzip -p "$library" '*.nuspec')"; then
+    echo "pack-check: $(basename "$library") depends on a chart library or protobuf" >&2; exit 1
+  fi
   grep -q '<packageType name="DotnetTool" />' <<<"$(unzip -p "$tool" '*.nuspec')" || { echo "pack-check: Backprop.Cli is not a dotnet tool package" >&2; exit 1; }
 else
   step "unzip is missing: the packages' contents are not checked"
