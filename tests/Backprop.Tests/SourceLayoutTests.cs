@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Backprop.Tests.Support;
 
 namespace Backprop.Tests;
 
@@ -8,12 +9,7 @@ namespace Backprop.Tests;
 /// </summary>
 public partial class SourceLayoutTests
 {
-    private static string Engine()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Backprop.sln"))) return Path.Combine(dir.FullName, "src", "Backprop");
-        throw new InvalidOperationException("Backprop.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string Engine() => Repository.Path("src", "Backprop");
 
     private static IEnumerable<(string Path, string Text)> Sources(string folder) =>
         Directory.EnumerateFiles(Path.Combine(Engine(), folder), "*.cs", SearchOption.AllDirectories)

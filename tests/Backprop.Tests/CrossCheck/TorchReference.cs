@@ -2,6 +2,8 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
 
+using Backprop.Tests.Support;
+
 namespace Backprop.Tests.CrossCheck;
 
 /// <summary>Runs tests/torch/reference.py once over a batch of cases with Debian's /usr/bin/python3 and python3-torch.</summary>
@@ -12,7 +14,7 @@ internal static class TorchReference
     /// <summary>reference.py's exit code when torch cannot be imported.</summary>
     private const int NoTorch = 3;
 
-    public static string Script => Path.Combine(RepoRoot(), "tests", "torch", "reference.py");
+    public static string Script => Repository.Path("tests", "torch", "reference.py");
 
     /// <summary>
     /// The outcome: by case name, the result or the reference's error for that case; or, with no results, why torch
@@ -73,13 +75,5 @@ internal static class TorchReference
             }
             return new Outcome(results, null, watch.Elapsed);
         }
-    }
-
-    /// <summary>The folder with Backprop.sln, found upwards from the test assembly.</summary>
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Backprop.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Backprop.sln above {AppContext.BaseDirectory}");
     }
 }

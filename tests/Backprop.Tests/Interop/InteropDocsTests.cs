@@ -31,7 +31,7 @@ public sealed class InteropDocsTests(ITestOutputHelper output) : IDisposable
     /// <summary>The first ```python block after the marker in docs/interop.md.</summary>
     public static string TorchSnippet()
     {
-        string doc = File.ReadAllText(Path.Combine(TorchReference.RepoRoot(), "docs", "interop.md"));
+        string doc = File.ReadAllText(Path.Combine(Repository.Root, "docs", "interop.md"));
         int marker = doc.IndexOf(Marker, StringComparison.Ordinal);
         Assert.True(marker >= 0, $"docs/interop.md has no '{Marker}'");
         int start = doc.IndexOf("```python\n", marker, StringComparison.Ordinal) + "```python\n".Length;
