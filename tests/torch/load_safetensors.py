@@ -97,6 +97,14 @@ def build(spec, weights):
             layers.append(nn.Softplus(beta=layer.get("beta", 1.0), threshold=layer.get("threshold", 20.0)))
         elif kind == "softmax":
             layers.append(nn.Softmax(dim=1))
+        elif kind in ("batchnorm1d", "batchnorm2d"):
+            bn = nn.BatchNorm1d if kind == "batchnorm1d" else nn.BatchNorm2d
+            state = weights.get(f"{i}.running_mean", weights.get(f"{i}.weight"))
+            layers.append(bn(state.shape[0] if state is not None else 1, eps=layer.get("eps", 1e-5),
+                             momentum=layer.get("momentum", 0.1), affine=layer.get("affine", True),
+                             track_running_stats=layer.get("track_running_stats", True)))
+        elif kind == "dropout":
+            layers.append(nn.Dropout(layer.get("p", 0.5)))
         else:
             layers.append({"flatten": nn.Flatten, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GELU,
                            "identity": nn.Identity}[kind]())
@@ -110,6 +118,7 @@ def main(model_path, weights_path, input_path, out_dir):
     assert metadata.get("format") == "pt", metadata
     model = build(spec, weights).float()
     model.load_state_dict(weights, strict=True)
+    model.eval()  # running statistics, no dropout: as Backprop runs it
 
     # The model file written next to the checkpoint holds the same values: both writers must agree exactly.
     for i, layer in enumerate(spec["layers"]):
@@ -121,8 +130,10 @@ def main(model_path, weights_path, input_path, out_dir):
     with torch.no_grad():
         y = model(x)
         torch.manual_seed(0)
-        fresh = build(spec, weights).float()
-        save_safetensors(f"{out_dir}/torch_model.safetensors", fresh.state_dict(), {"format": "pt"})
+        fresh = build(spec, weights).float().eval()
+        # num_batches_tracked is int64 in torch; Backprop reads floating-point tensors
+        state = {k: (v.float() if v.dtype == torch.int64 else v) for k, v in fresh.state_dict().items()}
+        save_safetensors(f"{out_dir}/torch_model.safetensors", state, {"format": "pt"})
         save_safetensors(f"{out_dir}/torch_output.safetensors", {"y": fresh(x)})
     save_safetensors(f"{out_dir}/output.safetensors", {"y": y}, {"producer": f"torch {torch.__version__}"})
     print(json.dumps({"shape": list(y.shape), "y": [float(v) for v in y.flatten().tolist()]}))

@@ -95,15 +95,24 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         var detector = Model.AnomalyDetector;
         double lossSum = 0;
         int correct = 0;
-        for (int start = 0; start < data.Count; start += batchSize)
+        bool training = Model.Training;
+        Model.Eval(); // running statistics, no dropout; the mode is put back afterwards
+        try
         {
-            int count = Math.Min(batchSize, data.Count - start);
-            var (x, y) = BatchBuffers(count, data.ExampleSize);
-            data.CopyBatch<T>(order, start, count, x.Span, y.Span);
-            if (detector is not null) detector.Step = $"evaluation, examples {start}..{start + count - 1}";
-            var output = Model.Forward(x);
-            lossSum += double.CreateChecked(EvaluationLoss.Forward(output, y)) * count;
-            correct += CountCorrect(output, y, confusion);
+            for (int start = 0; start < data.Count; start += batchSize)
+            {
+                int count = Math.Min(batchSize, data.Count - start);
+                var (x, y) = BatchBuffers(count, data.ExampleSize);
+                data.CopyBatch<T>(order, start, count, x.Span, y.Span);
+                if (detector is not null) detector.Step = $"evaluation, examples {start}..{start + count - 1}";
+                var output = Model.Forward(x);
+                lossSum += double.CreateChecked(EvaluationLoss.Forward(output, y)) * count;
+                correct += CountCorrect(output, y, confusion);
+            }
+        }
+        finally
+        {
+            if (training) Model.Train();
         }
         return (lossSum / data.Count, (double)correct / data.Count);
     }

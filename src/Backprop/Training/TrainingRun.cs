@@ -152,13 +152,14 @@ public static class TrainingRun
 
     private static void SaveCheckpoint(string path, Sequential<float> model, Optimizer<float> optimizer, TrainingOptions options, RunState state, List<EpochMetrics> history)
     {
-        var tensors = model.NamedParameters.Select(p => (p.Name, p.Parameter.Value)).Concat(optimizer.State()).ToList();
+        var tensors = Safetensors.StateDict(model).Concat(optimizer.State()).ToList(); // with the buffers (running statistics)
         var meta = JsonSerializer.Serialize(new
         {
             epochs_done = state.EpochsDone,
             best_validation_loss = double.IsFinite(state.BestValidationLoss) ? state.BestValidationLoss : (double?)null,
             epochs_without_improvement = state.EpochsWithoutImprovement,
             optimizer_steps = optimizer.StepCount,
+            generator = model.Context.Generator.State.Select(w => w.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), // dropout's masks go on from here
             options = Fingerprint(options),
             metrics = history,
         }, Json);
@@ -176,7 +177,9 @@ public static class TrainingRun
         string saved = root.GetProperty("options").GetString() ?? "";
         if (saved != Fingerprint(options))
             throw new BackpropException($"{path}: the checkpoint was made with other settings ({saved}); resume with the same options");
-        foreach (var (name, p) in model.NamedParameters) p.Value.CopyFrom(file.Get<float>(name));
+        foreach (var (name, t) in Safetensors.StateDict(model)) t.CopyFrom(file.Get<float>(name));
+        if (root.TryGetProperty("generator", out var generator))
+            model.Context.Generator.State = generator.EnumerateArray().Select(w => ulong.Parse(w.GetString()!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         optimizer.LoadState(optimizer.State().Select(s => (s.Name, file.Get<float>(s.Name))).ToList(), root.GetProperty("optimizer_steps").GetInt32());
         foreach (var m in root.GetProperty("metrics").EnumerateArray())
             history.Add(m.Deserialize<EpochMetrics>(Json) ?? throw new BackpropException($"{path}: unreadable metrics"));
