@@ -157,7 +157,7 @@ public class BatchNormDropoutTests
             var buffers = doc.RootElement.GetProperty("buffers");
             Assert.Equal(["1.running_mean", "1.running_var", "1.num_batches_tracked"], buffers.EnumerateObject().Select(p => p.Name));
             Assert.Equal(1, buffers.GetProperty("1.num_batches_tracked").GetInt32());
-            Assert.Equal(0.1 * (1 + 2 + 6) / 3.0, buffers.GetProperty("1.running_mean")[0].GetDouble(), 14) // feature 0 of x·Wᵀ: 1, 2, 6;
+            Assert.Equal(0.1 * (1 + 2 + 6) / 3.0, buffers.GetProperty("1.running_mean")[0].GetDouble(), 14); // feature 0 of x·Wᵀ: 1, 2, 6
 
             (code, stdout, stderr) = BadInputTests.Run(["grad", "--model", model, "--data", data, "--loss", "mse", "--mode", "eval"]);
             Assert.True(code == 0, stderr);
