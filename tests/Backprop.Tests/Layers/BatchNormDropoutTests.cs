@@ -167,6 +167,17 @@ public class BatchNormDropoutTests
             (code, stdout, _) = BadInputTests.Run(["gradcheck", "--model", model, "--data", data, "--loss", "mse", "--mode", "train"]);
             Assert.Equal(0, code);
             Assert.Contains("gradient check passed", stdout);
+
+            (code, stdout, stderr) = BadInputTests.Run(["trace", "--model", model, "--data", data, "--loss", "mse"]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("batch mean μ = [3.0000, ", stdout);
+            Assert.Contains("batch variance σ² (biased) = [4.6667, ", stdout);
+            Assert.Contains("normalised x̂ = (input − μ)/√(σ² + eps) = [[-0.9258, ", stdout);
+            Assert.Contains("running_mean after the pass = [0.3000, ", stdout);
+            (code, stdout, stderr) = BadInputTests.Run(["trace", "--model", model, "--data", data, "--loss", "mse", "--mode", "eval"]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("running mean μ = [0.0000, 0.0000]", stdout);
+            Assert.DoesNotContain("after the pass", stdout);
         }
         finally
         {
