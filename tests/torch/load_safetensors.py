@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2"}
+DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8"}
 
 
 def load_safetensors(path):
@@ -44,7 +44,7 @@ def load_safetensors(path):
 
 
 def save_safetensors(path, tensors, metadata=None):
-    names = {np.dtype("float64"): "F64", np.dtype("float32"): "F32"}
+    names = {np.dtype("float64"): "F64", np.dtype("float32"): "F32", np.dtype("int64"): "I64"}
     arrays = {name: t.detach().cpu().contiguous().numpy() for name, t in tensors.items()}
     header, blobs, offset = ({"__metadata__": metadata} if metadata else {}), [], 0
     for name in sorted(arrays, key=lambda k: (-arrays[k].dtype.itemsize, k)):
@@ -131,9 +131,7 @@ def main(model_path, weights_path, input_path, out_dir):
         y = model(x)
         torch.manual_seed(0)
         fresh = build(spec, weights).float().eval()
-        # num_batches_tracked is int64 in torch; Backprop reads floating-point tensors
-        state = {k: (v.float() if v.dtype == torch.int64 else v) for k, v in fresh.state_dict().items()}
-        save_safetensors(f"{out_dir}/torch_model.safetensors", state, {"format": "pt"})
+        save_safetensors(f"{out_dir}/torch_model.safetensors", fresh.state_dict(), {"format": "pt"})  # num_batches_tracked: I64
         save_safetensors(f"{out_dir}/torch_output.safetensors", {"y": fresh(x)})
     save_safetensors(f"{out_dir}/output.safetensors", {"y": y}, {"producer": f"torch {torch.__version__}"})
     print(json.dumps({"shape": list(y.shape), "y": [float(v) for v in y.flatten().tolist()]}))

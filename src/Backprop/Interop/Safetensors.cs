@@ -209,7 +209,8 @@ public static class Safetensors
         var values = new List<(Tensor<T> Target, Tensor<T> Value)>();
         foreach (var (name, target) in stateDict)
         {
-            var value = file.Get<T>(name);
+            // PyTorch writes num_batches_tracked as int64
+            var value = file.Entry(name).Dtype == "I64" && name.EndsWith(".num_batches_tracked", StringComparison.Ordinal) ? file.GetInt64<T>(name) : file.Get<T>(name);
             if (!allowNonFinite)
                 foreach (T v in value.Span)
                     if (!T.IsFinite(v))
