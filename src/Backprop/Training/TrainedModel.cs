@@ -15,6 +15,7 @@ public sealed record TrainedModel(Sequential<float> Model, DataPreparation Prepa
             if (!File.Exists(path)) throw new BackpropException($"{path}: missing; is {dir} the --out folder of a finished 'backprop train'?");
         var model = ModelFile.Load<float>(modelPath);
         Safetensors.LoadInto(weightsPath, model);
+        model.Eval(); // eval, predict, dream and export run a trained model with its running statistics, without dropout
         return new TrainedModel(model, DataPreparation.Load(prePath));
     }
 
