@@ -58,6 +58,24 @@ public class BatchNormDropoutTests
     }
 
     [Fact]
+    public void A_step_allocates_nothing_once_warm_in_either_mode()
+    {
+        var model = Model("""{"type": "conv2d", "out_channels": 3, "kernel_size": 3}, {"type": "batchnorm2d"}, {"type": "relu"}, {"type": "dropout", "p": 0.3}, {"type": "flatten"}, {"type": "linear", "out": 4}, {"type": "batchnorm1d", "momentum": null}""", [2, 6, 6]);
+        var rng = new Rng(4);
+        var x = Random(rng, 8, 2, 6, 6);
+        var g = Random(rng, 8, 4);
+        void Step()
+        {
+            model.ZeroGrad();
+            model.Forward(x);
+            model.Backward(g);
+        }
+        Assert.Equal(0, Support.Allocations.Fewest(Step));
+        model.Eval();
+        Assert.Equal(0, Support.Allocations.Fewest(Step));
+    }
+
+    [Fact]
     public void Training_mode_updates_the_running_statistics_as_PyTorch_evaluation_mode_leaves_them()
     {
         var model = Model("""{"type": "batchnorm1d", "momentum": 0.25}""", [2]);
