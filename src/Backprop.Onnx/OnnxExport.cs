@@ -31,6 +31,9 @@ namespace Backprop.Onnx;
 /// of <see cref="SoftplusThresholdBranchFrom"/> also Where(Greater(βx, threshold), x, ·)</description></item>
 /// <item><term>gelu</term><description>x · ½(1 + erf(x/√2)) as Div, Erf, Add, Mul, Mul (ONNX's Gelu needs opset 20)</description></item>
 /// <item><term>softmax</term><description>Softmax(axis = 1)</description></item>
+/// <item><term>batchnorm1d, batchnorm2d</term><description>BatchNormalization (inference: the running statistics, epsilon = eps);
+/// without running statistics, the batch's: ReduceMean, Sub, Mul, ReduceMean, Add, Sqrt, Div, Mul, Add</description></item>
+/// <item><term>dropout</term><description>Identity (inference)</description></item>
 /// </list>
 /// </summary>
 public static class OnnxExport
@@ -177,9 +180,41 @@ public static class OnnxExport
                 return g.Node("Identity", At("Identity"), [x], y);
             case Softmax:
                 return g.Node("Softmax", At("Softmax"), [x], y, Int("axis", 1));
+            case BatchNorm b:
+                return BatchNormalization(g, b, (BatchNorm<T>)layer, i, x, y);
+            case Dropout:
+                // inference: dropout passes x on
+                return g.Node("Identity", At("Identity"), [x], y);
             default:
                 throw new BackpropException($"layers[{i}] ({layer.Type}): no ONNX export for this layer type");
         }
+    }
+
+    // Evaluation mode: BatchNormalization with the running statistics (its inference form, momentum unused); a layer
+    // that tracks none normalises with the batch's statistics in evaluation mode too, computed here op by op.
+    private static string BatchNormalization<T>(OnnxGraph g, BatchNorm b, BatchNorm<T> layer, int i, string x, string? y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = layer.NumFeatures;
+        float[] gamma = layer.Weight is null ? Enumerable.Repeat(1f, c).ToArray() : Float32(layer.Weight.Value);
+        float[] beta = layer.Bias is null ? new float[c] : Float32(layer.Bias.Value);
+        if (layer.RunningMean is not null)
+        {
+            string scale = g.Initializer(layer.Weight is null ? $"{i}.scale" : $"{i}.weight", gamma, [c]);
+            string bias = g.Initializer(layer.Bias is null ? $"{i}.B" : $"{i}.bias", beta, [c]);
+            string mean = g.Initializer($"{i}.running_mean", Float32(layer.RunningMean.Value), [c]);
+            string variance = g.Initializer($"{i}.running_var", Float32(layer.RunningVar!.Value), [c]);
+            return g.Node("BatchNormalization", $"{i}.BatchNormalization", [x, scale, bias, mean, variance], y, Float("epsilon", (float)b.Eps));
+        }
+        // [C, 1, ...] so that it broadcasts over [N, C, S...]
+        int[] perChannel = [c, .. Enumerable.Repeat(1, layer.InputShape.Length - 1)];
+        long[] axes = [0, .. Enumerable.Range(2, layer.InputShape.Length - 1).Select(a => (long)a)];
+        string mu = g.Node("ReduceMean", $"{i}.ReduceMean", [x], null, Ints("axes", axes), Int("keepdims", 1));
+        string centred = g.Node("Sub", $"{i}.Sub", [x, mu]);
+        string variance2 = g.Node("ReduceMean", $"{i}.ReduceMean", [g.Node("Mul", $"{i}.Mul", [centred, centred])], null, Ints("axes", axes), Int("keepdims", 1));
+        string std = g.Node("Sqrt", $"{i}.Sqrt", [g.Node("Add", $"{i}.Add", [variance2, g.Scalar($"{i}.eps", (float)b.Eps)])]);
+        string normalised = g.Node("Div", $"{i}.Div", [centred, std]);
+        string scaled = g.Node("Mul", $"{i}.Mul", [normalised, g.Initializer(layer.Weight is null ? $"{i}.scale" : $"{i}.weight", gamma, perChannel)]);
+        return g.Node("Add", $"{i}.Add", [scaled, g.Initializer(layer.Bias is null ? $"{i}.B" : $"{i}.bias", beta, perChannel)], y);
     }
 
     // y = log(1 + e^(βx))/β, and y = x where βx > threshold (see SoftplusThresholdBranchFrom).

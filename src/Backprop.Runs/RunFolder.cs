@@ -74,7 +74,7 @@ public static class RunFolder
         var checkpoint = SafetensorsFile.Read(checkpointPath);
         int? epochs = EpochsDone(checkpoint);
         string state = epochs is int n ? $" (epoch {n})" : "";
-        foreach (var (name, _) in model.NamedParameters)
+        foreach (var (name, _) in Safetensors.StateDict(model))
             if (!checkpoint.Contains(name) || !checkpoint.Bytes(name).SequenceEqual(weights.Bytes(name)))
                 throw new BackpropException($"{dir}: {RunFiles.Weights} does not hold the weights of {RunFiles.Checkpoint}{state}: the folder holds files of different runs, " +
                     $"or a run that has not finished; finish it with 'backprop train --resume {dir}', or train again");

@@ -32,13 +32,15 @@ internal sealed class RunState
     public DatasetIdentity? Dataset { get; set; }
     /// <summary>SHA-256 of the data section (every tensor's bytes in file order), lowercase hex; null in checkpoints from before issue 15.</summary>
     public string? DataSha256 { get; set; }
+    /// <summary>The model's generator (four words) after the epochs done, so that Dropout's masks go on where they were; null in checkpoints from before issue 12.</summary>
+    public ulong[]? Generator { get; set; }
     public List<EpochMetrics> Metrics { get; } = [];
 
     // Metrics hold NaN when there is no validation set; JSON has no NaN literal unless asked.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private static readonly string[] Fields =
-        ["epochs_done", "best_validation_loss", "epochs_without_improvement", "optimizer_steps", "options", "metrics", "architecture", "dataset", "data_sha256"];
+        ["epochs_done", "best_validation_loss", "epochs_without_improvement", "optimizer_steps", "options", "metrics", "architecture", "dataset", "data_sha256", "generator"];
 
     private static readonly string[] MetricFields =
         [nameof(EpochMetrics.Epoch), nameof(EpochMetrics.LearningRate), nameof(EpochMetrics.TrainLoss), nameof(EpochMetrics.TrainAccuracy),
@@ -55,6 +57,8 @@ internal sealed class RunState
         architecture = Architecture,
         dataset = Dataset is null ? null : new { name = Dataset.Name, sha256 = Dataset.Sha256, train = Dataset.Train, test = Dataset.Test },
         data_sha256 = DataSha256,
+        // as decimal strings: JSON numbers lose 64-bit integers in many readers
+        generator = Generator?.Select(w => w.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
     }, Json);
 
     /// <summary>
@@ -130,7 +134,27 @@ internal sealed class RunState
             state.Dataset = DatasetIdentity.Parse(dataset, Where("dataset"));
         if (root.TryGetProperty("data_sha256", out var hash) && hash.ValueKind != JsonValueKind.Null)
             state.DataSha256 = Sha256Hex(hash, Where("data_sha256"));
+        if (root.TryGetProperty("generator", out var generator) && generator.ValueKind != JsonValueKind.Null)
+            state.Generator = GeneratorState(generator, Where("generator"));
         return state;
+    }
+
+    private static ulong[] GeneratorState(JsonElement e, string where)
+    {
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 4)
+            throw new BackpropException($"{where}: expected a list of 4 unsigned 64-bit integers as strings, got {JsonInput.Excerpt(e)}");
+        var words = new ulong[4];
+        int i = 0;
+        foreach (var w in e.EnumerateArray())
+        {
+            string text = JsonInput.String(w, $"{where}[{i}]");
+            if (!ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out words[i]))
+                throw new BackpropException($"{where}[{i}]: expected an unsigned 64-bit integer, got '{JsonInput.Shown(text)}'");
+            i++;
+        }
+        if ((words[0] | words[1] | words[2] | words[3]) == 0)
+            throw new BackpropException($"{where}: all four words are 0, which no generator reaches");
+        return words;
     }
 
     internal static string Sha256Hex(JsonElement e, string where)

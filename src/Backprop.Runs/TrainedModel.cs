@@ -18,6 +18,7 @@ public sealed record TrainedModel(Sequential<float> Model, DataPreparation Prepa
         var weights = SafetensorsFile.Read(weightsPath);
         Safetensors.LoadInto(weights, model);
         RunFolder.CheckConsistent(dir, model, weights);
+        model.Eval(); // eval, predict, dream and export run a trained model with its running statistics, without dropout
         return new TrainedModel(model, DataPreparation.Load(prePath));
     }
 
@@ -43,7 +44,7 @@ public sealed record TrainedModel(Sequential<float> Model, DataPreparation Prepa
         var layout = ModelFile.Layout(spec, path);
         for (int i = 0; i < spec.Layers.Count; i++)
             foreach (var (name, _) in layout.Layers[i].Parameters)
-                if (!spec.Layers[i].Values.ContainsKey(name))
+                if (spec.Layers[i].DrawsInitialValues && !spec.Layers[i].Values.ContainsKey(name))
                     throw new BackpropException($"{path}: layers[{i}] ({spec.Layers[i].Type}): no {name} values; an export needs every parameter's values (a model file written by Backprop, or a trained model folder)");
         return (ModelFile.Build<float>(spec, path), null);
     }

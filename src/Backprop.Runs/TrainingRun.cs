@@ -159,6 +159,9 @@ public static class TrainingRun
         foreach (var (name, p) in model.NamedParameters)
             if (FirstNonFinite(p.Value.Span) is int i)
                 throw Diverged($"{name} is {NumberFormat.RoundTrip(p.Value.Span[i])} {when}", checkpoint, epochsDone);
+        foreach (var (name, buffer) in model.NamedBuffers)
+            if (FirstNonFinite(buffer.Value.Span) is int i)
+                throw Diverged($"{name} is {NumberFormat.RoundTrip(buffer.Value.Span[i])} {when}", checkpoint, epochsDone);
         foreach (var (name, tensor) in optimizer.State())
             if (FirstNonFinite(tensor.Span) is int i)
                 throw Diverged($"the optimizer's {name} is {NumberFormat.RoundTrip(tensor.Span[i])} {when}", checkpoint, epochsDone);
@@ -172,8 +175,9 @@ public static class TrainingRun
 
     private static void SaveCheckpoint(string path, Sequential<float> model, Optimizer<float> optimizer, RunState state, List<EpochMetrics> history)
     {
-        var tensors = model.NamedParameters.Select(p => (p.Name, p.Parameter.Value)).Concat(optimizer.State()).ToList();
+        var tensors = Safetensors.StateDict(model).Concat(optimizer.State()).ToList(); // with the buffers (running statistics)
         state.OptimizerSteps = optimizer.StepCount;
+        state.Generator = model.Context.Generator.State; // dropout's masks go on from here
         state.Metrics.Clear();
         state.Metrics.AddRange(history);
         // Safetensors has no checksum: the hash of the data section lets a resume tell a damaged file from a good one.
@@ -206,7 +210,7 @@ public static class TrainingRun
         if (state.DataSha256 is not null && RunState.HashOf(file) != state.DataSha256)
             throw new BackpropException($"{path}: the tensors do not match the SHA-256 in the run state: the file was changed or damaged; it cannot be resumed");
 
-        var expected = model.NamedParameters.Select(p => (p.Name, p.Parameter.Value)).Concat(optimizer.State()).ToList();
+        var expected = Safetensors.StateDict(model).Concat(optimizer.State()).ToList();
         foreach (var (name, tensor) in expected)
         {
             if (!file.Contains(name))
@@ -218,7 +222,8 @@ public static class TrainingRun
             if (!file.AllFinite(name))
                 throw new BackpropException($"{path}: tensor '{JsonInput.Shown(name)}' holds NaN or infinite values; the checkpoint cannot be resumed");
 
-        foreach (var (name, p) in model.NamedParameters) p.Value.CopyFrom(file.Get<float>(name));
+        foreach (var (name, t) in Safetensors.StateDict(model)) t.CopyFrom(file.Get<float>(name));
+        if (state.Generator is not null) model.Context.Generator.State = state.Generator;
         optimizer.LoadState(optimizer.State().Select(s => (s.Name, file.Get<float>(s.Name))).ToList(), state.OptimizerSteps);
         return state;
     }

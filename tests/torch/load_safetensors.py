@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2"}
+DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8"}
 
 
 def load_safetensors(path):
@@ -44,7 +44,7 @@ def load_safetensors(path):
 
 
 def save_safetensors(path, tensors, metadata=None):
-    names = {np.dtype("float64"): "F64", np.dtype("float32"): "F32"}
+    names = {np.dtype("float64"): "F64", np.dtype("float32"): "F32", np.dtype("int64"): "I64"}
     arrays = {name: t.detach().cpu().contiguous().numpy() for name, t in tensors.items()}
     header, blobs, offset = ({"__metadata__": metadata} if metadata else {}), [], 0
     for name in sorted(arrays, key=lambda k: (-arrays[k].dtype.itemsize, k)):
@@ -97,6 +97,14 @@ def build(spec, weights):
             layers.append(nn.Softplus(beta=layer.get("beta", 1.0), threshold=layer.get("threshold", 20.0)))
         elif kind == "softmax":
             layers.append(nn.Softmax(dim=1))
+        elif kind in ("batchnorm1d", "batchnorm2d"):
+            bn = nn.BatchNorm1d if kind == "batchnorm1d" else nn.BatchNorm2d
+            state = weights.get(f"{i}.running_mean", weights.get(f"{i}.weight"))
+            layers.append(bn(state.shape[0] if state is not None else 1, eps=layer.get("eps", 1e-5),
+                             momentum=layer.get("momentum", 0.1), affine=layer.get("affine", True),
+                             track_running_stats=layer.get("track_running_stats", True)))
+        elif kind == "dropout":
+            layers.append(nn.Dropout(layer.get("p", 0.5)))
         else:
             layers.append({"flatten": nn.Flatten, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GELU,
                            "identity": nn.Identity}[kind]())
@@ -110,6 +118,7 @@ def main(model_path, weights_path, input_path, out_dir):
     assert metadata.get("format") == "pt", metadata
     model = build(spec, weights).float()
     model.load_state_dict(weights, strict=True)
+    model.eval()  # running statistics, no dropout: as Backprop runs it
 
     # The model file written next to the checkpoint holds the same values: both writers must agree exactly.
     for i, layer in enumerate(spec["layers"]):
@@ -121,8 +130,8 @@ def main(model_path, weights_path, input_path, out_dir):
     with torch.no_grad():
         y = model(x)
         torch.manual_seed(0)
-        fresh = build(spec, weights).float()
-        save_safetensors(f"{out_dir}/torch_model.safetensors", fresh.state_dict(), {"format": "pt"})
+        fresh = build(spec, weights).float().eval()
+        save_safetensors(f"{out_dir}/torch_model.safetensors", fresh.state_dict(), {"format": "pt"})  # num_batches_tracked: I64
         save_safetensors(f"{out_dir}/torch_output.safetensors", {"y": fresh(x)})
     save_safetensors(f"{out_dir}/output.safetensors", {"y": y}, {"producer": f"torch {torch.__version__}"})
     print(json.dumps({"shape": list(y.shape), "y": [float(v) for v in y.flatten().tolist()]}))

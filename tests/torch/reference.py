@@ -6,11 +6,12 @@ One case from the command line:
     /usr/bin/python3 tests/torch/reference.py --model M.json --data D.json --loss NAME
 
 prints {"loss": .., "output": [..], "grads": {"0.weight": [..], ...}, "input_grad": [..]}, the layout of
-`backprop grad`. Many cases in one process (importing torch takes seconds, a case milliseconds):
+`backprop grad` (in training mode with "buffers": {"1.running_mean": [..], ...} after it when the network has any;
+--mode eval for evaluation mode). Many cases in one process (importing torch takes seconds, a case milliseconds):
 
     /usr/bin/python3 tests/torch/reference.py --batch < cases.json
 
-reads [{"name": .., "model": path, "data": path, "loss": name}, ...] and prints {name: result, ...}, where a case
+reads [{"name": .., "model": path, "data": path, "loss": name, "mode": "train" (default) or "eval"}, ...] and prints {name: result, ...}, where a case
 that cannot be built has {"error": message} in place of its result.
 
 The model file must give every weight and bias explicitly (write it with ModelFile.Write): torch's random
@@ -119,6 +120,23 @@ def relu(spec, where):
     return nn.ReLU() if scale == 1.0 else ScaledReLU(scale)
 
 
+def batchnorm(module):
+    """BatchNorm1d/2d with the file's arguments and values; num_features from the values (any, when there are none)."""
+    def make(spec, where):
+        names = ("weight", "bias", "running_mean", "running_var")
+        values = {k: explicit(spec, k, where) for k in names if k in spec}
+        features = len(next(iter(values.values()))) if values else 1
+        bn = module(features, eps=spec.get("eps", 1e-5), momentum=spec.get("momentum", 0.1),
+                    affine=spec.get("affine", True), track_running_stats=spec.get("track_running_stats", True))
+        with torch.no_grad():
+            for k, v in values.items():
+                getattr(bn, k).copy_(v)
+            if "num_batches_tracked" in spec:
+                bn.num_batches_tracked.fill_(int(spec["num_batches_tracked"]))
+        return bn
+    return make
+
+
 # Each layer type of a model file (Backprop's LayerKinds) and the torch module it is: one entry per layer.
 LAYERS = {
     "linear": linear,
@@ -135,6 +153,9 @@ LAYERS = {
     "gelu": lambda spec, where: nn.GELU(),  # approximate='none': x * Phi(x) with erf
     "identity": lambda spec, where: nn.Identity(),
     "softmax": lambda spec, where: nn.Softmax(dim=1),
+    "batchnorm1d": batchnorm(nn.BatchNorm1d),
+    "batchnorm2d": batchnorm(nn.BatchNorm2d),
+    "dropout": lambda spec, where: nn.Dropout(spec.get("p", 0.5)),
 }
 
 
@@ -188,12 +209,15 @@ def loss_value(name, out, y):
     raise CaseError(f"unknown loss {name!r}")
 
 
-def run_case(model_path, data_path, loss_name):
+def run_case(model_path, data_path, loss_name, mode="train"):
     with open(model_path, encoding="utf-8") as f:
         model = json.load(f)
     with open(data_path, encoding="utf-8") as f:
         data = json.load(f)
     net = build(model)
+    if mode not in ("train", "eval"):
+        raise CaseError(f"mode must be train or eval, got {mode!r}")
+    net.train(mode == "train")
     x = torch.tensor(data["x"], dtype=torch.float64)
     if list(x.shape[1:]) != list(model["input"]) or x.shape[0] < 1:
         raise CaseError(f"x has shape {list(x.shape)}, the model expects [N, {', '.join(map(str, model['input']))}]")
@@ -206,7 +230,11 @@ def run_case(model_path, data_path, loss_name):
     for name, p in net.named_parameters():  # nn.Sequential state_dict names and order: "0.weight", "0.bias", ...
         grads[name] = (p.grad if p.grad is not None else torch.zeros_like(p)).tolist()
     input_grad = x.grad if x.grad is not None else torch.zeros_like(x)
-    return finite_json({"loss": loss.item(), "output": out.detach().tolist(), "grads": grads, "input_grad": input_grad.tolist()})
+    result = {"loss": loss.item(), "output": out.detach().tolist(), "grads": grads, "input_grad": input_grad.tolist()}
+    buffers = {name: b.tolist() for name, b in net.named_buffers()}  # after the forward pass, as `backprop grad` shows them
+    if mode == "train" and buffers:
+        result["buffers"] = buffers
+    return finite_json(result)
 
 
 def finite_json(value):
@@ -226,6 +254,7 @@ def main():
     parser.add_argument("--model", help="model file (JSON, every weight explicit)")
     parser.add_argument("--data", help="data file (JSON)")
     parser.add_argument("--loss", help="loss name")
+    parser.add_argument("--mode", default="train", choices=["train", "eval"], help="training (default) or evaluation mode")
     parser.add_argument("--batch", action="store_true",
                         help='read [{"name", "model", "data", "loss"}, ...] on stdin, print {name: result}')
     args = parser.parse_args()
@@ -235,7 +264,7 @@ def main():
         results = {}
         for case in json.load(sys.stdin):
             try:
-                results[case["name"]] = run_case(case["model"], case["data"], case["loss"])
+                results[case["name"]] = run_case(case["model"], case["data"], case["loss"], case.get("mode", "train"))
             except (CaseError, KeyError, ValueError, TypeError, RuntimeError, OSError) as e:
                 results[case["name"]] = {"error": f"{type(e).__name__}: {e}"}
         json.dump(results, sys.stdout, allow_nan=False)
@@ -245,7 +274,7 @@ def main():
     if not (args.model and args.data and args.loss):
         parser.error("give --model, --data and --loss, or --batch")
     try:
-        result = run_case(args.model, args.data, args.loss)
+        result = run_case(args.model, args.data, args.loss, args.mode)
     except (CaseError, KeyError, ValueError, TypeError, RuntimeError, OSError) as e:
         print(f"reference.py: {type(e).__name__}: {e}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ internal static class GradCommand
     {
         var problem = new ProblemOptions();
         var precision = ProblemOptions.Precision();
+        var mode = ProblemOptions.Mode();
         var detectAnomaly = new Option<bool>("--detect-anomaly")
         {
             Description = "Fail at the first NaN or infinity in an output, the loss or a gradient, naming the layer and the tensor",
@@ -19,18 +20,21 @@ internal static class GradCommand
         problem.AddTo(command);
         command.Options.Add(precision);
         command.Options.Add(detectAnomaly);
+        command.Options.Add(mode);
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
             bool detect = parse.GetValue(detectAnomaly);
-            stdout.WriteLine(ProblemOptions.IsSingle(parse.GetValue(precision)!) ? Report<float>(problem, parse, detect) : Report<double>(problem, parse, detect));
+            string m = parse.GetValue(mode)!;
+            stdout.WriteLine(ProblemOptions.IsSingle(parse.GetValue(precision)!) ? Report<float>(problem, parse, detect, m) : Report<double>(problem, parse, detect, m));
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static string Report<T>(ProblemOptions options, ParseResult parse, bool detectAnomaly) where T : unmanaged, IFloatingPointIeee754<T>
+    private static string Report<T>(ProblemOptions options, ParseResult parse, bool detectAnomaly, string mode) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = options.Load<T>(parse);
+        ProblemOptions.SetMode(p, mode);
         using var detector = detectAnomaly ? AnomalyDetector<T>.Attach(p.Model) : null;
         return GradientReport.Compute(p.Model, p.Loss, p.Batch, detector).ToJson();
     }

@@ -48,6 +48,20 @@ internal sealed class ProblemOptions
         return option;
     }
 
+    public static Option<string> Mode()
+    {
+        var option = OptionValues.OneOf("--mode", ["train", "eval"], "train");
+        option.Description = "train (default: batch normalisation uses the batch's statistics and updates the running ones, dropout drops) or eval (running statistics, no dropout)";
+        return option;
+    }
+
+    /// <summary>Puts the model in the mode --mode names.</summary>
+    public static void SetMode<T>(Problem<T> problem, string mode) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (mode == "eval") problem.Model.Eval();
+        else problem.Model.Train();
+    }
+
     public static bool IsSingle(string precision) => precision switch
     {
         "f64" => false,

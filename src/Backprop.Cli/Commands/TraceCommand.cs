@@ -11,6 +11,7 @@ internal static class TraceCommand
     {
         var problem = new ProblemOptions();
         var precision = ProblemOptions.Precision();
+        var mode = ProblemOptions.Mode();
         var lr = OptionValues.OptionalNumber("--lr");
         lr.Description = "Learning rate: also show the SGD update and the loss after it (examples bring their own)";
         lr.HelpName = "η";
@@ -24,22 +25,25 @@ internal static class TraceCommand
         command.Options.Add(format);
         command.Options.Add(digits);
         command.Options.Add(precision);
+        command.Options.Add(mode);
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
             int d = parse.GetValue(digits);
             if (d is < 0 or > 17) throw new BackpropException($"--digits: expected 0 to 17, got {d}");
             double? eta = parse.GetValue(lr);
             if (eta is double e && !double.IsFinite(e)) throw new BackpropException("--lr: expected a finite number");
-            var solution = ProblemOptions.IsSingle(parse.GetValue(precision)!) ? Solve<float>(problem, parse, eta) : Solve<double>(problem, parse, eta);
+            string m = parse.GetValue(mode)!;
+            var solution = ProblemOptions.IsSingle(parse.GetValue(precision)!) ? Solve<float>(problem, parse, eta, m) : Solve<double>(problem, parse, eta, m);
             stdout.Write(WorkedSolutionWriter.Write(solution, parse.GetValue(format)!, d));
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static WorkedSolution Solve<T>(ProblemOptions options, ParseResult parse, double? lr) where T : unmanaged, IFloatingPointIeee754<T>
+    private static WorkedSolution Solve<T>(ProblemOptions options, ParseResult parse, double? lr, string mode) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = options.Load<T>(parse, lr);
+        ProblemOptions.SetMode(p, mode);
         return WorkedSolution.Solve(p.Model, p.Loss, p.Batch, p.LearningRate);
     }
 }

@@ -15,19 +15,21 @@ public static class GradientCheck
 
     public static IReadOnlyList<GradientCheckEntry> Run(Sequential<double> model, Loss<double> loss, Batch<double> batch, double step = DefaultStep)
     {
+        // Every pass draws the same dropout masks: the generator restarts where the analytic pass started it.
+        ulong[] generator = model.Context.Generator.State;
         var report = GradientReport.Compute(model, loss, batch);
         var entries = new List<GradientCheckEntry>();
         for (int i = 0; i < model.NamedParameters.Count; i++)
         {
             var (name, p) = model.NamedParameters[i];
-            entries.Add(Compare(name, p.Value, report.Grads[i].Grad.Values, model, loss, batch, step));
+            entries.Add(Compare(name, p.Value, report.Grads[i].Grad.Values, model, loss, batch, step, generator));
         }
-        entries.Add(Compare("input", batch.X, report.InputGrad.Values, model, loss, batch, step));
+        entries.Add(Compare("input", batch.X, report.InputGrad.Values, model, loss, batch, step, generator));
         return entries;
     }
 
     private static GradientCheckEntry Compare(string name, Tensor<double> perturbed, double[] analytic,
-        Sequential<double> model, Loss<double> loss, Batch<double> batch, double step)
+        Sequential<double> model, Loss<double> loss, Batch<double> batch, double step, ulong[] generator)
     {
         double maxAbs = 0, maxRel = 0;
         bool passed = true;
@@ -35,8 +37,10 @@ public static class GradientCheck
         {
             double original = perturbed[i];
             perturbed[i] = original + step;
+            model.Context.Generator.State = generator;
             double plus = loss.Forward(model.Forward(batch.X), batch.Y);
             perturbed[i] = original - step;
+            model.Context.Generator.State = generator;
             double minus = loss.Forward(model.Forward(batch.X), batch.Y);
             perturbed[i] = original;
             double numeric = (plus - minus) / (2 * step);

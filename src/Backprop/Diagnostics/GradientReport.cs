@@ -10,6 +10,9 @@ namespace Backprop.Diagnostics;
 public sealed record GradientReport(
     double Loss, TensorValue Output, IReadOnlyList<(string Name, TensorValue Grad)> Grads, TensorValue InputGrad, bool SinglePrecision)
 {
+    /// <summary>In training mode, the buffers (running statistics) after the forward pass, by state_dict name; empty otherwise.</summary>
+    public IReadOnlyList<(string Name, TensorValue Value)> Buffers { get; init; } = [];
+
     /// <summary>
     /// Runs one pass: zero the gradients, forward, loss, backward. A NaN or infinite loss, output or gradient is refused
     /// (a <see cref="BackpropException"/>) unless <paramref name="allowNonFinite"/>: the message names the first
@@ -32,7 +35,10 @@ public sealed record GradientReport(
             outputSnapshot,
             model.NamedParameters.Select(p => (p.Name, TensorValue.Of(p.Parameter.Grad))).ToList(),
             TensorValue.Of(inputGrad),
-            typeof(T) == typeof(float));
+            typeof(T) == typeof(float))
+        {
+            Buffers = model.Training ? model.NamedBuffers.Select(b => (b.Name, TensorValue.Of(b.Buffer.Value))).ToList() : [],
+        };
         if (!allowNonFinite && report.FirstNonFinite() is string first)
             throw NonFinite(model, loss, batch, detector is not null, $"{first} for this model and data (JSON has no NaN or infinity)");
         return report;
@@ -84,7 +90,18 @@ public sealed record GradientReport(
             if (i > 0) sb.Append(", ");
             sb.Append('"').Append(Grads[i].Name).Append("\": ").Append(NumberFormat.Nested(Grads[i].Grad.Values, Grads[i].Grad.Shape, f));
         }
-        sb.Append("}, \"input_grad\": ").Append(NumberFormat.Nested(InputGrad.Values, InputGrad.Shape, f)).Append('}');
+        sb.Append("}, \"input_grad\": ").Append(NumberFormat.Nested(InputGrad.Values, InputGrad.Shape, f));
+        if (Buffers.Count > 0)
+        {
+            sb.Append(", \"buffers\": {");
+            for (int i = 0; i < Buffers.Count; i++)
+            {
+                if (i > 0) sb.Append(", ");
+                sb.Append('"').Append(Buffers[i].Name).Append("\": ").Append(NumberFormat.Nested(Buffers[i].Value.Values, Buffers[i].Value.Shape, f));
+            }
+            sb.Append('}');
+        }
+        sb.Append('}');
         return sb.ToString();
     }
 }

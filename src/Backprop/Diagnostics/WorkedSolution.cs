@@ -8,7 +8,15 @@ using Backprop.Tensors;
 namespace Backprop.Diagnostics;
 
 /// <summary>One layer on the forward pass: what went in, the layer's parameters, and what came out.</summary>
-public sealed record ForwardStep(int Index, string Layer, TensorValue Input, IReadOnlyList<(string Name, TensorValue Value)> Parameters, TensorValue Output);
+public sealed record ForwardStep(int Index, string Layer, TensorValue Input, IReadOnlyList<(string Name, TensorValue Value)> Parameters, TensorValue Output)
+{
+    /// <summary>
+    /// Intermediate values of the layer, shown between its parameters and its output: for batch normalisation the
+    /// mean and variance it normalised with and the normalised x̂, and the running statistics after the pass; for
+    /// dropout in training mode its mask. Empty for other layers.
+    /// </summary>
+    public IReadOnlyList<(string Label, string Latex, TensorValue Value)> Details { get; init; } = [];
+}
 
 /// <summary>
 /// The layer's local derivative: for an element-wise activation its derivative f'(x) at each input ("elementwise");
@@ -51,7 +59,8 @@ public sealed record WorkedSolution(
         using (m.RegisterForwardHook((i, layer, input, output) =>
                {
                    var parameters = layer.Parameters.Select(p => ($"{i}.{p.Name}", TensorValue.Of(p.Value))).ToList();
-                   forward.Add(new ForwardStep(i, Title(layer, n), TensorValue.Of(input), parameters, TensorValue.Of(output)));
+                   var inputValue = TensorValue.Of(input);
+                   forward.Add(new ForwardStep(i, Title(layer, n), inputValue, parameters, TensorValue.Of(output)) { Details = DetailsOf(layer, inputValue) });
                }))
             x = m.Forward(batch.X);
         T lossValue = loss.Forward(x, batch.Y);
@@ -108,6 +117,44 @@ public sealed record WorkedSolution(
     {
         var output = m.Forward(batch.X);
         return new Recomputed(TensorValue.Of(output), double.CreateChecked(loss.Forward(output, batch.Y)));
+    }
+
+    private static IReadOnlyList<(string Label, string Latex, TensorValue Value)> DetailsOf<T>(Layer<T> layer, TensorValue input) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (layer)
+        {
+            case BatchNorm<T> bn:
+            {
+                int c = bn.NumFeatures, n = input.Shape[0], s = input.Values.Length / (n * c);
+                var mean = new double[c];
+                var variance = new double[c];
+                for (int ch = 0; ch < c; ch++) (mean[ch], variance[ch]) = (double.CreateChecked(bn.LastMean[ch]), double.CreateChecked(bn.LastVariance[ch]));
+                // x̂ = (x − μ)/√(σ² + eps), channel by channel: what the layer's y = γ·x̂ + β scales and shifts
+                var normalised = new double[input.Values.Length];
+                for (int k = 0; k < normalised.Length; k++)
+                {
+                    int ch = k / s % c;
+                    normalised[k] = (input.Values[k] - mean[ch]) / Math.Sqrt(variance[ch] + bn.Eps);
+                }
+                string which = bn.UsedBatchStatistics ? "batch" : "running";
+                var details = new List<(string, string, TensorValue)>
+                {
+                    ($"{which} mean μ", "\\mu", new TensorValue(mean, [c])),
+                    (bn.UsedBatchStatistics ? "batch variance σ² (biased)" : "running variance σ²", "\\sigma^2", new TensorValue(variance, [c])),
+                    ("normalised x̂ = (input − μ)/√(σ² + eps)", "\\hat{x}", new TensorValue(normalised, input.Shape)),
+                };
+                if (bn.Training && bn.RunningMean is not null)
+                {
+                    details.Add(("running_mean after the pass", "\\mathrm{running\\_mean}", TensorValue.Of(bn.RunningMean.Value)));
+                    details.Add(("running_var after the pass (unbiased batch variance)", "\\mathrm{running\\_var}", TensorValue.Of(bn.RunningVar!.Value)));
+                }
+                return details;
+            }
+            case Dropout<T> { Mask: { } mask }:
+                return [("mask (0 or 1/(1 − p))", "m", TensorValue.Of(mask))];
+            default:
+                return [];
+        }
     }
 
     private static LocalDerivative? LocalOf<T>(Layer<T> layer, int batch) where T : unmanaged, IFloatingPointIeee754<T>

@@ -90,6 +90,8 @@ public static class WorkedSolutionWriter
             w.Value("input", $"h^{{({f.Index})}}", f.Input);
             foreach (var (name, value) in f.Parameters)
                 w.Value(name, $"\\mathrm{{{name}}}", value);
+            foreach (var (label, latex, value) in f.Details)
+                w.Value(label, latex, value);
             w.Value("output", $"h^{{({f.Index + 1})}}", f.Output);
         }
 
@@ -156,7 +158,8 @@ public static class WorkedSolutionWriter
         sb.Append(",\n  \"x\": ").Append(T(s.X)).Append(",\n  \"y\": ").Append(T(s.Y));
         sb.Append(",\n  \"forward\": [");
         sb.Append(string.Join(",", s.Forward.Select(x =>
-            $"\n    {{\"index\": {x.Index}, \"layer\": {Str(x.Layer)}, \"input\": {T(x.Input)}, \"parameters\": {Grads(x.Parameters)}, \"output\": {T(x.Output)}}}")));
+            $"\n    {{\"index\": {x.Index}, \"layer\": {Str(x.Layer)}, \"input\": {T(x.Input)}, \"parameters\": {Grads(x.Parameters)}, " +
+            (x.Details.Count == 0 ? "" : $"\"details\": {Grads(x.Details.Select(d => (d.Label, d.Value)).ToList())}, ") + $"\"output\": {T(x.Output)}}}")));
         sb.Append("\n  ],\n  \"loss\": ").Append(f(s.Loss)).Append(",\n  \"loss_grad\": ").Append(T(s.LossGrad));
         sb.Append(",\n  \"backward\": [");
         sb.Append(string.Join(",", s.Backward.Select(b =>

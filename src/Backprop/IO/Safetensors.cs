@@ -166,9 +166,25 @@ public static class Safetensors
     public static void SaveModel<T>(string path, Sequential<T> model) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
-        var tensors = model.NamedParameters.Select(p => (p.Name, p.Parameter.Value)).ToList();
+        var tensors = StateDict(model);
         var metadata = new Dictionary<string, string> { ["format"] = "pt", [ModelMetadataKey] = ModelFile.Describe(model) };
         Save(path, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Every parameter and buffer with its state_dict name, in state_dict order: layer by layer, parameters then
+    /// buffers ("1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked"). The count
+    /// num_batches_tracked is written in the model's float type (PyTorch's is int64; load_state_dict converts it).
+    /// </summary>
+    public static IReadOnlyList<(string Name, Tensor<T> Tensor)> StateDict<T>(Sequential<T> model) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var tensors = new List<(string Name, Tensor<T> Tensor)>();
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            foreach (var p in model.Layers[i].Parameters) tensors.Add(($"{i}.{p.Name}", p.Value));
+            foreach (var b in model.Layers[i].Buffers) tensors.Add(($"{i}.{b.Name}", b.Value));
+        }
+        return tensors;
     }
 
     /// <summary>
@@ -185,20 +201,26 @@ public static class Safetensors
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(model);
-        CheckNamesAndShapes(file, model.NamedParameters.Select(p => (p.Name, p.Parameter.Value.Shape)).ToList());
+        var stateDict = StateDict(model);
+        CheckNamesAndShapes(file, stateDict.Select(p => (p.Name, p.Tensor.Shape)).ToList());
 
         // Convert and check everything before touching the model, so that a failure leaves it as it was.
-        var values = new List<(Parameter<T> Parameter, Tensor<T> Value)>();
-        foreach (var (name, p) in model.NamedParameters)
+        var values = new List<(Tensor<T> Target, Tensor<T> Value)>();
+        foreach (var (name, target) in stateDict)
         {
-            var value = file.Get<T>(name);
+            // PyTorch writes num_batches_tracked as int64
+            var value = file.Entry(name).Dtype == "I64" && name.EndsWith(".num_batches_tracked", StringComparison.Ordinal) ? file.GetInt64<T>(name) : file.Get<T>(name);
             if (!allowNonFinite)
                 foreach (T v in value.Span)
                     if (!T.IsFinite(v))
                         throw new BackpropException($"{file.Source}: tensor '{name}' holds NaN or infinite values (allowNonFinite: true loads them anyway)");
-            values.Add((p, value));
+            if (name.EndsWith(".running_var", StringComparison.Ordinal))
+                foreach (T v in value.Span)
+                    if (!(v > T.Zero))
+                        throw new BackpropException($"{file.Source}: tensor '{name}' holds {v}, but a variance must be > 0");
+            values.Add((target, value));
         }
-        foreach (var (p, value) in values) p.Value.CopyFrom(value);
+        foreach (var (target, value) in values) target.CopyFrom(value);
     }
 
     /// <summary>The file must hold exactly these parameters: a missing or extra name, or a shape that differs, is an error naming both sides.</summary>
@@ -230,7 +252,7 @@ public static class Safetensors
         var spec = ModelFile.Parse(json, source);
         // The architecture is text in the header: check it against the tensors before building it, so that the
         // model allocates no more than the file holds.
-        CheckNamesAndShapes(file, ModelFile.Layout(spec, source).NamedParameters);
+        CheckNamesAndShapes(file, ModelFile.Layout(spec, source).NamedTensors);
         var model = ModelFile.Build<T>(spec, source);
         LoadInto(file, model);
         return model;

@@ -288,6 +288,26 @@ public sealed class SafetensorsFile
     /// F16 and BF16 (exact). Values are returned as stored, NaN and infinities included (see <see cref="AllFinite(string)"/>);
     /// a finite F64 value too large for float is an error rather than a silent infinity.
     /// </summary>
+    /// <summary>
+    /// An I64 tensor (PyTorch's num_batches_tracked) as <typeparamref name="T"/>: each value must be a whole number
+    /// that <typeparamref name="T"/> holds exactly (up to 2^24 in float, 2^53 in double).
+    /// </summary>
+    public Tensor<T> GetInt64<T>(string name) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (entry, bytes) = Lookup(name);
+        if (entry.Dtype != "I64") throw new BackpropException($"{Source}: tensor '{JsonInput.Shown(name)}': expected dtype I64, got {entry.Dtype}");
+        long limit = typeof(T) == typeof(float) ? 1L << 24 : 1L << 53;
+        var values = new T[entry.ElementCount];
+        for (int i = 0; i < values.Length; i++)
+        {
+            long v = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8 * i));
+            if (v > limit || v < -limit)
+                throw new BackpropException($"{Source}: tensor '{JsonInput.Shown(name)}': element {i} = {v} is not exact in {typeof(T).Name}");
+            values[i] = T.CreateChecked(v);
+        }
+        return new Tensor<T>(values, (int[])entry.Shape.Clone());
+    }
+
     public Tensor<T> Get<T>(string name) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (entry, bytes) = Lookup(name);

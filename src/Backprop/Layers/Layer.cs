@@ -39,6 +39,15 @@ public abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Trainable tensors, in state_dict order (weight before bias).</summary>
     public virtual IReadOnlyList<Parameter<T>> Parameters => [];
 
+    /// <summary>Tensors kept but not trained (BatchNorm's running statistics), in state_dict order after the parameters.</summary>
+    public virtual IReadOnlyList<Buffer<T>> Buffers => [];
+
+    /// <summary>The mode and generator shared with the other layers of the model (see <see cref="ModelContext"/>).</summary>
+    public ModelContext Context { get; set; } = new();
+
+    /// <summary>Whether the layer runs in training mode (PyTorch's <c>module.training</c>).</summary>
+    public bool Training => Context.Training;
+
     public abstract Tensor<T> Forward(Tensor<T> input);
 
     public abstract Tensor<T> Backward(Tensor<T> outputGrad);

@@ -39,6 +39,33 @@ public sealed class LayerFields
     public double Number(string name, double fallback) =>
         _entry.TryGetProperty(name, out var v) ? JsonInput.Number(v, $"{Where}.{name}") : fallback;
 
+    /// <summary>An optional number that may also be null (PyTorch's None): the fallback when absent, null when null.</summary>
+    public double? NumberOrNull(string name, double fallback)
+    {
+        if (!_entry.TryGetProperty(name, out var v)) return fallback;
+        return v.ValueKind == JsonValueKind.Null ? null : JsonInput.Number(v, $"{Where}.{name}");
+    }
+
+    /// <summary>An optional true or false.</summary>
+    public bool Boolean(string name, bool fallback)
+    {
+        if (!_entry.TryGetProperty(name, out var v)) return fallback;
+        return v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean()
+            : throw new BackpropException($"{Where}.{name}: expected true or false, got {JsonInput.Describe(v)}");
+    }
+
+    /// <summary>Whether the entry has the field.</summary>
+    public bool Has(string name) => _entry.TryGetProperty(name, out _);
+
+    /// <summary>The values of those of <paramref name="names"/> the entry gives (a number or nested lists of numbers).</summary>
+    public IReadOnlyDictionary<string, (double[] Values, int[] Shape)> Values(params string[] names)
+    {
+        var values = new Dictionary<string, (double[] Values, int[] Shape)>();
+        foreach (string name in names)
+            if (_entry.TryGetProperty(name, out var v)) values[name] = JsonInput.NumberArray(v, $"{Where}.{name}");
+        return values;
+    }
+
     /// <summary>An error about one field: "model.json: layers[2].beta: must not be 0".</summary>
     public BackpropException Error(string name, string message) => new($"{Where}.{name}: {message}");
 

@@ -11,7 +11,7 @@ public static class LayerKinds
     [
         Linear.Definition, Conv1d.Definition, Conv2d.Definition, MaxPool2d.Definition, AvgPool2d.Definition, Flatten.Definition,
         ReLU.Definition, LeakyReLU.Definition, Sigmoid.Definition, Tanh.Definition, Softplus.Definition, GELU.Definition,
-        Identity.Definition, Softmax.Definition,
+        Identity.Definition, Softmax.Definition, BatchNorm1d.Definition, BatchNorm2d.Definition, Dropout.Definition,
     ];
 
     /// <summary>The names, as model files write them.</summary>

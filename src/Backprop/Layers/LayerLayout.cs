@@ -11,6 +11,9 @@ namespace Backprop.Layers;
 public sealed record LayerLayout(string Type, int[] InputShape, int[] OutputShape, IReadOnlyList<(string Name, int[] Shape)> Parameters,
     long ScratchElements, bool KeepsBuffers = true)
 {
+    /// <summary>The shapes of the tensors it keeps but does not train (BatchNorm's running statistics), by name.</summary>
+    public IReadOnlyList<(string Name, int[] Shape)> Buffers { get; init; } = [];
+
     /// <summary>Elements of every parameter (weights and biases).</summary>
     public long ParameterCount => Parameters.Sum(p => (long)Tensor.SizeOf(p.Shape));
 

@@ -34,6 +34,13 @@ public abstract record LayerSpec
     public Initializer? BiasInit { get; init; }
 
     /// <summary>
+    /// Whether parameters the file gives no values for are drawn from the model's generator (PyTorch's default
+    /// scheme or "init"). False for a layer whose <see cref="Create{T}"/> already gives them PyTorch's fixed initial
+    /// values (BatchNorm: weight 1, bias 0): nothing is drawn for it.
+    /// </summary>
+    public virtual bool DrawsInitialValues => true;
+
+    /// <summary>
     /// The layer's shapes for one example of <paramref name="inputShape"/>, checked (rank, window fit, sizes an array
     /// can hold) without allocating anything; a <see cref="BackpropException"/> starting with <paramref name="where"/> otherwise.
     /// </summary>

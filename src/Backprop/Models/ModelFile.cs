@@ -84,12 +84,17 @@ public static class ModelFile
             var layer = ls.Create<T>(layout.Layers[i].InputShape);
             foreach (var p in layer.Parameters)
             {
-                if (ls.Values.TryGetValue(p.Name, out var given)) SetValues(p, given.Values, given.Shape, $"{source}: layers[{i}].{p.Name}");
-                else Initialize(layer, p, p.Name == "weight" ? ls.Init : ls.BiasInit, rng, $"{source}: layers[{i}].{(p.Name == "weight" ? "init" : "bias_init")}");
+                if (ls.Values.TryGetValue(p.Name, out var given)) SetValues(p.Value, given.Values, given.Shape, $"{source}: layers[{i}].{p.Name}");
+                else if (ls.DrawsInitialValues) Initialize(layer, p, p.Name == "weight" ? ls.Init : ls.BiasInit, rng, $"{source}: layers[{i}].{(p.Name == "weight" ? "init" : "bias_init")}");
             }
+            foreach (var b in layer.Buffers)
+                if (ls.Values.TryGetValue(b.Name, out var given)) SetValues(b.Value, given.Values, given.Shape, $"{source}: layers[{i}].{b.Name}");
             layers.Add(layer);
         }
-        return new Sequential<T>(spec.Input, layers);
+        // The generator goes on from where initialisation left it: Dropout draws its masks from it.
+        var model = new Sequential<T>(spec.Input, layers);
+        model.Context.Generator = rng;
+        return model;
     }
 
     // Parameters without values draw from the model's one Rng in a fixed order: layer by layer, weight before bias,
@@ -135,11 +140,11 @@ public static class ModelFile
         return new ModelLayout(spec.Input, layers);
     }
 
-    private static void SetValues<T>(Parameter<T> p, double[] values, int[] shape, string where) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void SetValues<T>(Tensor<T> tensor, double[] values, int[] shape, string where) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!p.Value.HasShape(shape))
-            throw new BackpropException($"{where}: expected {JsonInput.NestedShape(p.Value.Shape)}, got {JsonInput.NestedShape(shape)}");
-        JsonInput.ToPrecision<T>(values, shape, where).CopyTo(p.Value.Span);
+        if (!tensor.HasShape(shape))
+            throw new BackpropException($"{where}: expected {JsonInput.NestedShape(tensor.Shape)}, got {JsonInput.NestedShape(shape)}");
+        JsonInput.ToPrecision<T>(values, shape, where).CopyTo(tensor.Span);
     }
 
     /// <summary>The model as a spec with every parameter value, for writing or rebuilding in another precision.</summary>
@@ -148,7 +153,8 @@ public static class ModelFile
         Input = model.InputShape,
         Layers = model.Layers.Select(l => l.Spec with
         {
-            Values = l.Parameters.ToDictionary(p => p.Name, p => (p.Value.ToDoubleArray(), p.Value.Shape)),
+            Values = l.Parameters.Select(p => (p.Name, p.Value)).Concat(l.Buffers.Select(b => (b.Name, b.Value)))
+                .ToDictionary(t => t.Name, t => (t.Value.ToDoubleArray(), t.Value.Shape)),
         }).ToList(),
     };
 

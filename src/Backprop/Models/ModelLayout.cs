@@ -20,4 +20,8 @@ public sealed record ModelLayout(int[] InputShape, IReadOnlyList<LayerLayout> La
     /// <summary>Every parameter's state_dict name ("0.weight") and shape, in state_dict order.</summary>
     public IReadOnlyList<(string Name, int[] Shape)> NamedParameters =>
         Layers.SelectMany((l, i) => l.Parameters.Select(p => ($"{i}.{p.Name}", p.Shape))).ToList();
+
+    /// <summary>Every parameter and buffer's state_dict name and shape, in state_dict order (each layer's parameters, then its buffers).</summary>
+    public IReadOnlyList<(string Name, int[] Shape)> NamedTensors =>
+        Layers.SelectMany((l, i) => l.Parameters.Concat(l.Buffers).Select(p => ($"{i}.{p.Name}", p.Shape))).ToList();
 }

@@ -26,9 +26,15 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         InputShape = inputShape;
         Layers = layers;
         var named = new List<(string, Parameter<T>)>();
+        var buffers = new List<(string, Buffer<T>)>();
         for (int i = 0; i < layers.Count; i++)
+        {
             foreach (var p in layers[i].Parameters) named.Add(($"{i}.{p.Name}", p));
+            foreach (var b in layers[i].Buffers) buffers.Add(($"{i}.{b.Name}", b));
+            layers[i].Context = Context;
+        }
         NamedParameters = named;
+        NamedBuffers = buffers;
         _firstWithParameters = -1;
         for (int i = 0; i < layers.Count && _firstWithParameters < 0; i++)
             if (layers[i].Parameters.Count > 0) _firstWithParameters = i;
@@ -49,6 +55,29 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Every parameter with its state_dict name, in state_dict order.</summary>
     public IReadOnlyList<(string Name, Parameter<T> Parameter)> NamedParameters { get; }
+
+    /// <summary>Every buffer (running statistics) with its state_dict name ("1.running_mean"), in state_dict order; never trained.</summary>
+    public IReadOnlyList<(string Name, Buffer<T> Buffer)> NamedBuffers { get; }
+
+    /// <summary>The mode and the generator every layer of the model shares; a new model is in training mode.</summary>
+    public ModelContext Context { get; } = new();
+
+    /// <summary>Whether the model is in training mode (PyTorch's <c>model.training</c>).</summary>
+    public bool Training => Context.Training;
+
+    /// <summary>Training mode, as PyTorch's <c>model.train()</c>: BatchNorm uses and updates batch statistics, Dropout drops.</summary>
+    public Sequential<T> Train()
+    {
+        Context.Training = true;
+        return this;
+    }
+
+    /// <summary>Evaluation mode, as PyTorch's <c>model.eval()</c>: BatchNorm uses its running statistics, Dropout passes x on.</summary>
+    public Sequential<T> Eval()
+    {
+        Context.Training = false;
+        return this;
+    }
 
     /// <summary>x [N, ...InputShape] → ŷ [N, ...OutputShape].</summary>
     public Tensor<T> Forward(Tensor<T> input) => RunForward(input, Layers.Count - 1);
@@ -171,8 +200,14 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < Layers.Count; i++) Layers[i].ZeroGrad();
     }
 
-    /// <summary>The same model in another precision (values rounded when going to float32). Hooks are not copied.</summary>
-    public Sequential<TOut> Cast<TOut>() where TOut : unmanaged, IFloatingPointIeee754<TOut> => ModelFile.Build<TOut>(ModelFile.ToSpec(this), "model");
+    /// <summary>The same model in another precision (values rounded when going to float32), in the same mode, its generator where this one's is. Hooks are not copied.</summary>
+    public Sequential<TOut> Cast<TOut>() where TOut : unmanaged, IFloatingPointIeee754<TOut>
+    {
+        var copy = ModelFile.Build<TOut>(ModelFile.ToSpec(this), "model");
+        copy.Context.Training = Context.Training;
+        copy.Context.Generator.State = Context.Generator.State;
+        return copy;
+    }
 
     /// <summary>A copy with its own parameters and buffers, and no hooks.</summary>
     public Sequential<T> Clone() => Cast<T>();

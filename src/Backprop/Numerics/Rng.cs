@@ -17,6 +17,22 @@ public sealed class Rng
         _s3 = SplitMix(ref x);
     }
 
+    /// <summary>
+    /// The generator's whole state (four words): saved with a model's buffers and in checkpoints, and restored so that
+    /// draws repeat bit for bit (a gradient check's dropout masks, a resumed run).
+    /// </summary>
+    public ulong[] State
+    {
+        get => [_s0, _s1, _s2, _s3];
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Length != 4) throw new ArgumentException($"an Rng state has 4 words, got {value.Length}", nameof(value));
+            if ((value[0] | value[1] | value[2] | value[3]) == 0) throw new ArgumentException("an Rng state of all zeros never leaves zero", nameof(value));
+            (_s0, _s1, _s2, _s3) = (value[0], value[1], value[2], value[3]);
+        }
+    }
+
     public ulong NextUInt64()
     {
         ulong result = RotateLeft(_s1 * 5, 7) * 9;

@@ -63,7 +63,7 @@ public sealed class Classifier<T> where T : unmanaged, IFloatingPointIeee754<T>
         return new ClassifierEvaluation(data.Count, loss, accuracy, confusion);
     }
 
-    /// <summary>Mean loss and accuracy over <paramref name="data"/> without changing the model; optionally fills a confusion matrix [true, predicted].</summary>
+    /// <summary>Mean loss and accuracy over <paramref name="data"/> in evaluation mode, without changing the model; optionally fills a confusion matrix [true, predicted].</summary>
     public (double Loss, double Accuracy) Evaluate(Dataset data, int batchSize, int[,]? confusion)
     {
         if (data.Count == 0) return (double.NaN, double.NaN);
@@ -72,15 +72,24 @@ public sealed class Classifier<T> where T : unmanaged, IFloatingPointIeee754<T>
         var detector = AnomalyDetector;
         double lossSum = 0;
         int correct = 0;
-        for (int start = 0; start < data.Count; start += batchSize)
+        bool training = Model.Training;
+        Model.Eval(); // running statistics, no dropout; the mode is put back afterwards
+        try
         {
-            int count = Math.Min(batchSize, data.Count - start);
-            var (x, y) = BatchBuffers(count);
-            data.CopyBatch<T>(order, start, count, x.Span, y.Span);
-            if (detector is not null) detector.Step = $"evaluation, examples {start}..{start + count - 1}";
-            var output = Model.Forward(x);
-            lossSum += double.CreateChecked(Loss.Forward(output, y)) * count;
-            correct += CountCorrect(output, y, confusion);
+            for (int start = 0; start < data.Count; start += batchSize)
+            {
+                int count = Math.Min(batchSize, data.Count - start);
+                var (x, y) = BatchBuffers(count);
+                data.CopyBatch<T>(order, start, count, x.Span, y.Span);
+                if (detector is not null) detector.Step = $"evaluation, examples {start}..{start + count - 1}";
+                var output = Model.Forward(x);
+                lossSum += double.CreateChecked(Loss.Forward(output, y)) * count;
+                correct += CountCorrect(output, y, confusion);
+            }
+        }
+        finally
+        {
+            if (training) Model.Train();
         }
         return (lossSum / data.Count, (double)correct / data.Count);
     }
@@ -94,7 +103,17 @@ public sealed class Classifier<T> where T : unmanaged, IFloatingPointIeee754<T>
         var x = new Tensor<T>(Tensor.Batched(rows.Length, Model.InputShape));
         var y = new Tensor<T>(rows.Length);
         data.CopyBatch<T>(rows, 0, rows.Length, x.Span, y.Span);
-        var output = Model.Forward(x);
+        bool training = Model.Training;
+        Model.Eval();
+        Tensor<T> output;
+        try
+        {
+            output = Model.Forward(x);
+        }
+        finally
+        {
+            if (training) Model.Train();
+        }
         int classes = output.ExampleSize;
         var predictions = new ClassPrediction<T>[rows.Length];
         for (int n = 0; n < rows.Length; n++)

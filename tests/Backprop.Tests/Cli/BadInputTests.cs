@@ -65,6 +65,19 @@ public sealed class BadInputTests : IDisposable
         ["directory as data file"] = DataCase("mse", null, "$data: is a directory, not a file") with { DataIsDirectory = true },
         ["model file is a list"] = ModelCase("[1, 2]", "$model: expected an object, got a list"),
 
+        // Batch normalisation and dropout.
+        ["batchnorm2d on a flat input"] = ModelCase("""{"input": [2], "layers": [{"type": "batchnorm2d"}]}""",
+            "$model: layers[0] (batchnorm2d): needs an input [channels, height, width] per example, but its input is [N, 2]"),
+        ["dropout p above 1"] = ModelCase("""{"input": [2], "layers": [{"type": "dropout", "p": 1.5}]}""",
+            "$model: layers[0].p: the probability of dropping an element must be in [0, 1], got 1.5"),
+        ["dropout p below 0"] = ModelCase("""{"input": [2], "layers": [{"type": "dropout", "p": -0.1}]}""", "$model: layers[0].p:", "got -0.1"),
+        ["batchnorm negative eps"] = ModelCase("""{"input": [2], "layers": [{"type": "batchnorm1d", "eps": -1e-5}]}""",
+            "$model: layers[0].eps: must be ≥ 0"),
+        ["batchnorm running_var not positive"] = ModelCase("""{"input": [2], "layers": [{"type": "batchnorm1d", "running_var": [1, 0]}]}""",
+            "$model: layers[0].running_var: element 1 is 0, but a variance must be > 0"),
+        ["batchnorm1d on a batch of one in training mode"] = ModelCase("""{"input": [2], "layers": [{"type": "batchnorm1d"}]}""",
+            "batchnorm1d: expected more than 1 value per channel in training mode, got input [1, 2]", "PyTorch refuses it too", "evaluation mode"),
+
         // The model file: names, fields, types.
         ["unknown layer type"] = ModelCase("""{"input": [2], "layers": [{"type": "linear", "out": 2}, {"type": "sigmod"}]}""",
             "$model: layers[1].type: unknown layer type 'sigmod'; expected one of: linear,"),

@@ -26,7 +26,8 @@ internal enum CaseKind
 /// <param name="KinkMargin">How far the batch stays from every kink of the network and loss (see <see cref="CrossCheckCases.KinkMargin"/>); 0 for edge cases, which sit on kinks on purpose.</param>
 /// <param name="Float32">Whether float32 is held to float64 on this case: not the wide ones (see <see cref="CrossCheckCases.Generate"/>) nor one edge case.</param>
 internal sealed record CrossCheckCase(
-    string Name, CaseKind Kind, string Family, string Loss, string ModelJson, string DataJson, int BatchSize, double KinkMargin, bool Float32);
+    string Name, CaseKind Kind, string Family, string Loss, string ModelJson, string DataJson, int BatchSize, double KinkMargin, bool Float32,
+    string Mode = "train");
 
 /// <summary>
 /// Networks covering every layer type and every loss, from a fixed seed. Each family of architectures is paired with
@@ -41,7 +42,8 @@ internal static class CrossCheckCases
         ["relu", "relu-scaled", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu", "identity"];
 
     public static readonly IReadOnlyList<string> Families =
-        [.. Activations.Select(a => "mlp-" + a), "conv1d", "conv2d-maxpool", "conv2d-avgpool", "softmax"];
+        [.. Activations.Select(a => "mlp-" + a), "conv1d", "conv2d-maxpool", "conv2d-avgpool", "softmax",
+         "mlp-batchnorm-train", "mlp-batchnorm-eval", "conv2d-batchnorm-train", "conv2d-batchnorm-eval"];
 
     /// <summary>
     /// Batches closer than this (times the input scale) to a kink (a ReLU input near 0, a max-pool near-tie, a margin
@@ -92,7 +94,10 @@ internal static class CrossCheckCases
         {
             var spec = Architecture(family, lossName, loss.Target, rng);
             var model = ModelFile.Build<double>(spec, name);
-            int n = 1 + rng.NextInt(4);
+            string mode = family.EndsWith("-eval", StringComparison.Ordinal) ? "eval" : "train";
+            if (mode == "eval") model.Eval();
+            // Batch statistics (training mode, or nothing tracked) need two values per channel: batchnorm1d refuses a batch of one, as torch does.
+            int n = family.Contains("batchnorm", StringComparison.Ordinal) ? 2 + rng.NextInt(3) : 1 + rng.NextInt(4);
             double xScale = kind == CaseKind.Wide ? rng.Uniform(5, 20) : rng.Uniform(0.5, 2.0);
             var x = new Tensor<double>(Tensor.Batched(n, model.InputShape));
             for (int i = 0; i < x.Length; i++) x[i] = xScale * rng.Normal();
@@ -104,7 +109,8 @@ internal static class CrossCheckCases
             if (lossName == "bce" && model.Forward(x).Data.Any(p => Math.Min(p, 1 - p) < MinBceDistance)) continue;
             string data = "{\"x\": " + NumberFormat.Nested(x.Data, x.Shape, NumberFormat.RoundTrip) +
                           ",\n \"y\": " + NumberFormat.Nested(y.Data, y.Shape, NumberFormat.RoundTrip) + "}\n";
-            return new CrossCheckCase(name, kind, family, lossName, ModelFile.Write(model), data, n, margin, Float32: kind == CaseKind.Unit);
+            // Written after the passes above: in training mode they moved the running statistics, which the file then holds for both sides.
+            return new CrossCheckCase(name, kind, family, lossName, ModelFile.Write(model), data, n, margin, Float32: kind == CaseKind.Unit, mode);
         }
         throw new InvalidOperationException($"{name}: no batch clear of kinks in 100 draws");
     }
@@ -168,6 +174,33 @@ internal static class CrossCheckCases
                 flatOutput = b.Rng.NextInt(5) < 3;
                 break;
             }
+            case "mlp-batchnorm-train" or "mlp-batchnorm-eval":
+            {
+                // linear, batchnorm1d, activation, dropout (p = 0 in training mode: torch's masks are not ours)
+                bool training = family.EndsWith("-train", StringComparison.Ordinal);
+                b = new Builder([1 + rng.NextInt(6)], rng);
+                int hidden = b.Between(1, 2);
+                for (int i = 0; i < hidden; i++)
+                {
+                    b.Add(new Linear(b.Between(2, 6), !training && b.Bias()));
+                    b.Add(BatchNormOf(b, training, twoD: false));
+                    b.Add(Activation(b.Pick([.. Activations]), b));
+                    if (b.Rng.NextInt(2) == 0) b.Add(new Dropout(training ? 0 : b.Pick(0.0, 0.3, 0.5, 1.0)));
+                }
+                break;
+            }
+            case "conv2d-batchnorm-train" or "conv2d-batchnorm-eval":
+            {
+                bool training = family.EndsWith("-train", StringComparison.Ordinal);
+                b = new Builder([1 + rng.NextInt(3), 4 + rng.NextInt(4), 4 + rng.NextInt(4)], rng);
+                AddConv2d(b, bias: !training);
+                b.Add(BatchNormOf(b, training, twoD: true));
+                b.Add(Activation(b.Pick([.. Activations]), b));
+                if (b.Rng.NextInt(2) == 0) AddPool(b, b.Rng.NextInt(2) == 0);
+                b.Add(new Dropout(training ? 0 : b.Pick(0.0, 0.5)));
+                flatOutput = b.Rng.NextInt(5) < 3;
+                break;
+            }
             default:
             {
                 // mlp-<activation>, or softmax: an MLP with random activations and a softmax head.
@@ -213,14 +246,45 @@ internal static class CrossCheckCases
         return b.Spec();
     }
 
-    private static void AddConv2d(Builder b)
+    /// <summary>
+    /// A batch normalisation of the current shape with random arguments and values: weight, bias and running
+    /// statistics given (running_var in [0.5, 2]), num_batches_tracked 0 to 3, which the cumulative average (momentum null) reads.
+    /// </summary>
+    private static LayerSpec BatchNormOf(Builder b, bool training, bool twoD)
+    {
+        int c = b.Shape[0];
+        double eps = b.Pick(1e-5, 1e-3, 0.1);
+        double? momentum = b.Pick<double?>(0.1, null, 0.5, 1.0);
+        bool affine = b.Rng.NextInt(4) != 0, track = b.Rng.NextInt(4) != 0;
+        var values = new Dictionary<string, (double[] Values, int[] Shape)>();
+        double[] Draw(Func<double> f) => Enumerable.Range(0, c).Select(_ => f()).ToArray();
+        if (affine)
+        {
+            values["weight"] = (Draw(() => b.Rng.Uniform(0.5, 2) * (b.Rng.NextInt(4) == 0 ? -1 : 1)), [c]);
+            values["bias"] = (Draw(() => b.Rng.Normal()), [c]);
+        }
+        if (track)
+        {
+            values["running_mean"] = (Draw(() => b.Rng.Normal()), [c]);
+            values["running_var"] = (Draw(() => b.Rng.Uniform(0.5, 2)), [c]);
+            values["num_batches_tracked"] = ([b.Rng.NextInt(4)], []);
+        }
+        return twoD
+            ? new BatchNorm2d(eps, momentum, affine, track) { Values = values }
+            : new BatchNorm1d(eps, momentum, affine, track) { Values = values };
+    }
+
+    // A bias just before batch normalisation with batch statistics has a gradient of exactly 0 (the batch mean takes
+    // any constant away): float32 gets it as a cancellation of terms of the size of dy, so leave it out there, as
+    // PyTorch models do (bias=False before BatchNorm).
+    private static void AddConv2d(Builder b, bool bias = true)
     {
         int[] s = b.Shape;
         int ph = b.Between(0, 1), pw = b.Pick(ph, b.Between(0, 1));
         int maxKw = Math.Min(3, s[2] + 2 * pw);
         int kh = b.Between(1, Math.Min(3, s[1] + 2 * ph)), kw = b.Pick(Math.Min(kh, maxKw), b.Between(1, maxKw)); // square or not
         int sh = b.Between(1, 2), sw = b.Pick(sh, b.Between(1, 2));
-        b.Add(new Conv2d(b.Between(1, 4), (kh, kw), (sh, sw), (ph, pw), b.Bias()));
+        b.Add(new Conv2d(b.Between(1, 4), (kh, kw), (sh, sw), (ph, pw), bias && b.Bias()));
     }
 
     private static void AddPool(Builder b, bool max)

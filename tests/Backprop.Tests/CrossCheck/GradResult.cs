@@ -52,6 +52,9 @@ internal sealed record TensorData(double[] Values, int[] Shape)
 /// <summary>The layout of `backprop grad` and of tests/torch/reference.py: loss, output, named gradients, input gradient.</summary>
 internal sealed record GradResult(double Loss, TensorData Output, IReadOnlyList<(string Name, TensorData Grad)> Grads, TensorData InputGrad)
 {
+    /// <summary>"buffers" (training mode: the running statistics after the forward pass), when present.</summary>
+    public IReadOnlyList<(string Name, TensorData Value)> Buffers { get; init; } = [];
+
     public static GradResult Parse(string json, string where)
     {
         using var doc = JsonDocument.Parse(json);
@@ -66,7 +69,12 @@ internal sealed record GradResult(double Loss, TensorData Output, IReadOnlyList<
             TensorData.Number(root.GetProperty("loss"), $"{where}: loss"),
             TensorData.Parse(root.GetProperty("output"), $"{where}: output"),
             grads,
-            TensorData.Parse(root.GetProperty("input_grad"), $"{where}: input_grad"));
+            TensorData.Parse(root.GetProperty("input_grad"), $"{where}: input_grad"))
+        {
+            Buffers = root.TryGetProperty("buffers", out var buffers)
+                ? buffers.EnumerateObject().Select(p => (p.Name, TensorData.Parse(p.Value, $"{where}: buffers.{p.Name}"))).ToList()
+                : [],
+        };
     }
 
     /// <summary>Every tensor with the name the report uses for it, loss first.</summary>
@@ -76,6 +84,7 @@ internal sealed record GradResult(double Loss, TensorData Output, IReadOnlyList<
         yield return ("output", Output);
         foreach (var (name, grad) in Grads) yield return ($"grads.{name}", grad);
         yield return ("input_grad", InputGrad);
+        foreach (var (name, value) in Buffers) yield return ($"buffers.{name}", value);
     }
 }
 

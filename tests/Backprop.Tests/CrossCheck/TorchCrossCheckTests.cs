@@ -102,6 +102,7 @@ public sealed class TorchCrossCheckTests(ITestOutputHelper output)
     private static GradResult RunEngine<T>(CaseFolder folder, CrossCheckCase c) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = Problem.FromFiles<T>(folder.ModelFile(c), folder.DataFile(c), c.Loss);
+        if (c.Mode == "eval") p.Model.Eval();
         return GradResult.Parse(GradientReport.Compute(p.Model, p.Loss, p.Batch, allowNonFinite: true).ToJson(), $"engine {c.Name}");
     }
 
@@ -115,6 +116,8 @@ public sealed class TorchCrossCheckTests(ITestOutputHelper output)
         Assert.True(missingLosses.Count == 0, $"no cross-check case uses losses: {string.Join(", ", missingLosses)}");
         bool scaled = cases.Any(c => ModelFile.Parse(c.ModelJson, c.Name).Layers.Any(l => l is ReLU { Scale: not 1.0 }));
         Assert.True(scaled, "no cross-check case uses a scaled relu");
+        foreach (string mode in new[] { "train", "eval" })
+            Assert.True(cases.Any(c => c.Mode == mode && ModelFile.Parse(c.ModelJson, c.Name).Layers.Any(l => l is BatchNorm)), $"no {mode} case with batch normalisation");
     }
 
     /// <summary>A temporary folder with each case's model and data file and cases.json for reference.py; deleted unless kept.</summary>
@@ -131,7 +134,7 @@ public sealed class TorchCrossCheckTests(ITestOutputHelper output)
                 File.WriteAllText(DataFile(c), c.DataJson);
                 list.Append(i == 0 ? "  " : ",\n  ").Append(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
                 {
-                    ["name"] = c.Name, ["model"] = ModelFile(c), ["data"] = DataFile(c), ["loss"] = c.Loss,
+                    ["name"] = c.Name, ["model"] = ModelFile(c), ["data"] = DataFile(c), ["loss"] = c.Loss, ["mode"] = c.Mode,
                 }));
             }
             list.Append("\n]\n");

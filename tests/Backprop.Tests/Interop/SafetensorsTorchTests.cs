@@ -77,10 +77,20 @@ public sealed class SafetensorsTorchTests(ITestOutputHelper output) : IDisposabl
         }
     }
 
+    /// <summary>Batch normalisation (running statistics and num_batches_tracked are state_dict entries) and dropout.</summary>
+    private const string BatchNormModel = """
+        {"input": [2, 5, 5], "layers": [
+          {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "padding": 1, "bias": false},
+          {"type": "batchnorm2d"}, {"type": "relu"}, {"type": "dropout", "p": 0.5}, {"type": "flatten"},
+          {"type": "linear", "out": 4}, {"type": "batchnorm1d", "momentum": null, "affine": false}, {"type": "tanh"},
+          {"type": "linear", "out": 3}]}
+        """;
+
     [Theory]
     [InlineData("mlp", SafetensorsModelTests.Mlp)]
     [InlineData("cnn", SafetensorsModelTests.Cnn)]
     [InlineData("conv1d", SafetensorsModelTests.Conv1d)]
+    [InlineData("batchnorm", BatchNormModel)]
     public void Torch_loads_the_checkpoint_and_computes_the_same_outputs(string name, string json)
     {
         if (!TorchAvailable()) return;
@@ -91,6 +101,10 @@ public sealed class SafetensorsTorchTests(ITestOutputHelper output) : IDisposabl
 
         string modelPath = Path.Combine(_dir, $"{name}.json"), weights = Path.Combine(_dir, $"{name}.safetensors"), input = Path.Combine(_dir, "input.safetensors");
         AtomicFile.WriteAllText(modelPath, ModelFile.Write(model));
+        // Two steps in training mode move the running statistics off their initial values; both sides then run in evaluation mode.
+        model.Forward(x);
+        model.Forward(x);
+        model.Eval();
         Safetensors.SaveModel(weights, model);
         Safetensors.Save(input, [("x", x)]);
 
@@ -114,6 +128,7 @@ public sealed class SafetensorsTorchTests(ITestOutputHelper output) : IDisposabl
         // torch's own initialisation, written by torch's side, loaded into Backprop: the same outputs as torch computed.
         var fromTorch = SafetensorsModelTests.Build<float>(json, seed: 1);
         Safetensors.LoadInto(Path.Combine(_dir, "torch_model.safetensors"), fromTorch);
+        fromTorch.Eval();
         var torchOut = Safetensors.Read(Path.Combine(_dir, "torch_output.safetensors")).Get<float>("y");
         Assert.Equal(torchShape, torchOut.Shape);
         AssertClose(fromTorch.Forward(x), torchOut.Data, $"{name}: Backprop with torch's weights");

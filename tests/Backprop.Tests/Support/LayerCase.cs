@@ -9,16 +9,25 @@ namespace Backprop.Tests.Support;
 /// How to build one layer, in either precision: the part of a random case that is not numbers, as the layer's own
 /// description (<see cref="LayerSpec"/>) and the shape of one example going in.
 /// </summary>
-public sealed record LayerRecipe(LayerSpec Spec, int[] InputShape)
+public sealed record LayerRecipe(LayerSpec Spec, int[] InputShape, bool Training = true)
 {
     public string Type => Spec.Type;
 
     /// <summary>Shape of one example coming out, as the layer reports it.</summary>
     public int[] OutputShape => Create<double>().OutputShape;
 
-    public Layer<T> Create<T>() where T : unmanaged, IFloatingPointIeee754<T> => Spec.Create<T>(InputShape);
+    /// <summary>The layer in the recipe's mode, with the buffer values the spec gives (BatchNorm's running statistics).</summary>
+    public Layer<T> Create<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var layer = Spec.Create<T>(InputShape);
+        layer.Context.Training = Training;
+        foreach (var b in layer.Buffers)
+            if (Spec.Values.TryGetValue(b.Name, out var given))
+                for (int k = 0; k < given.Values.Length; k++) b.Value[k] = T.CreateChecked(given.Values[k]);
+        return layer;
+    }
 
-    public override string ToString() => $"{Spec} on [N, {string.Join(", ", InputShape)}]";
+    public override string ToString() => $"{Spec} on [N, {string.Join(", ", InputShape)}]{(Training ? "" : " in evaluation mode")}";
 }
 
 /// <summary>

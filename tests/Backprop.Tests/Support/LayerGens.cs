@@ -88,7 +88,54 @@ public static class LayerGens
         [Identity.Definition.Name] = Cases(AnyShape.Select(s => new LayerRecipe(new Identity(), s))),
 
         [Softmax.Definition.Name] = Cases(Gen.Int[1, 6].Select(f => new LayerRecipe(new Softmax(), [f])), (_, n) => Gen.Double[-3, 3].Array[n]),
+
+        [BatchNorm1d.Definition.Name] = BatchNormCases(
+            from rank in Gen.Int[1, 2]
+            from c in Gen.Int[1, 4]
+            from l in Gen.Int[1, 3]
+            select rank == 1 ? new[] { c } : [c, l],
+            (eps, momentum, affine, track) => new BatchNorm1d(eps, momentum, affine, track)),
+
+        [BatchNorm2d.Definition.Name] = BatchNormCases(
+            from c in Gen.Int[1, 3]
+            from h in Gen.Int[1, 3]
+            from w in Gen.Int[1, 3]
+            select new[] { c, h, w },
+            (eps, momentum, affine, track) => new BatchNorm2d(eps, momentum, affine, track)),
+
+        // Training mode with a random mask (the checks restore the generator before each pass), or evaluation mode.
+        [Dropout.Definition.Name] = Cases(
+            from shape in AnyShape
+            from p in Gen.OneOf(Gen.Double[0, 0.9], Gen.Const(0.0), Gen.Const(1.0))
+            from training in Gen.Bool
+            select new LayerRecipe(new Dropout(p), shape, training)),
     };
+
+    /// <summary>
+    /// Batch normalisations in both modes: training mode (batch statistics: the central differences move inputs that
+    /// share a batch, so the coupling is checked) with at least two values per channel, and evaluation mode with random
+    /// running statistics (variance in [0.2, 3]).
+    /// </summary>
+    private static Gen<LayerCase> BatchNormCases(Gen<int[]> shapes, Func<double, double?, bool, bool, BatchNorm> make) =>
+        from shape in shapes
+        from eps in Gen.OneOf(Gen.Const(1e-5), Gen.Double[1e-3, 0.5])
+        from momentum in Gen.OneOf(Gen.Const((double?)0.1), Gen.Const((double?)null), Gen.Double[0, 1].Select(m => (double?)m))
+        from affine in Gen.Bool
+        from track in Gen.Bool
+        from training in Gen.Bool
+        from mean in Value.Array[shape[0]]
+        from variance in Gen.Double[0.2, 3].Array[shape[0]]
+        let spec = make(eps, momentum, affine, track) with
+        {
+            Values = track ? new Dictionary<string, (double[] Values, int[] Shape)> { ["running_mean"] = (mean, [shape[0]]), ["running_var"] = (variance, [shape[0]]) }
+                : new Dictionary<string, (double[] Values, int[] Shape)>(),
+        }
+        let recipe = new LayerRecipe(spec, shape, training)
+        from batch in Gen.Int[Tensor.SizeOf(shape) / shape[0] > 1 || !(training || !track) ? 1 : 2, 4]
+        from x in Value.Array[batch * Tensor.SizeOf(shape)]
+        from r in Value.Array[batch * Tensor.SizeOf(shape)]
+        from p in ParameterValues(recipe)
+        select new LayerCase(recipe, batch, x, r, p);
 
     /// <summary>Pooling windows that fit: kernel 1..3, stride 1..3 (overlapping or not), a few spare rows and columns.</summary>
     private static Gen<LayerRecipe> Pool(Func<(int H, int W), (int H, int W), LayerSpec> spec) =>

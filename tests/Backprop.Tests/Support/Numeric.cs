@@ -55,6 +55,8 @@ public static class Numeric
     {
         var layer = c.Build<double>();
         var x = c.X<double>();
+        // Every forward pass draws from the same generator state, so that dropout keeps one mask.
+        ulong[] state = layer.Context.Generator.State;
         layer.ZeroGrad();
         layer.Forward(x);
         var inputGrad = layer.Backward(c.R<double>());
@@ -62,7 +64,11 @@ public static class Numeric
         double[] dx = inputGrad.ToDoubleArray();
         var dParams = layer.Parameters.Select(p => p.Grad.ToDoubleArray()).ToArray();
 
-        double[] Outputs() => layer.Forward(x).ToDoubleArray();
+        double[] Outputs()
+        {
+            layer.Context.Generator.State = state;
+            return layer.Forward(x).ToDoubleArray();
+        }
         AssertGradientsClose("dL/dx", dx, CentralDifferences(x.Data, c.Upstream, Outputs), c);
         for (int i = 0; i < dParams.Length; i++)
             AssertGradientsClose($"dL/d{layer.Parameters[i].Name}", dParams[i], CentralDifferences(layer.Parameters[i].Value.Data, c.Upstream, Outputs), c);

@@ -71,8 +71,30 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
               {"type": "relu", "scale": {{N(Math.Round(r.Uniform(0.5, 3), 2))}}},
               {"type": "flatten"}, {"type": "linear", "out": 4}, {"type": "sigmoid"}]}
             """,
+        // Evaluation mode: BatchNormalization with the running statistics; dropout as Identity.
+        ["batchnorm2d, batchnorm1d, dropout"] = r =>
+            $$"""
+            {"input": [2, {{5 + r.NextInt(4)}}, {{5 + r.NextInt(4)}}], "seed": {{r.NextInt(1000)}}, "layers": [
+              {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "bias": false},
+              {"type": "batchnorm2d", "eps": {{N(r.Uniform(1e-5, 0.1))}}, "weight": [{{V(r, 3, -2, 2)}}], "bias": [{{V(r, 3, -1, 1)}}],
+               "running_mean": [{{V(r, 3, -1, 1)}}], "running_var": [{{V(r, 3, 0.2, 3)}}], "num_batches_tracked": 7},
+              {"type": "relu"}, {"type": "dropout", "p": 0.3}, {"type": "flatten"}, {"type": "linear", "out": 4},
+              {"type": "batchnorm1d", "momentum": null, "running_mean": [{{V(r, 4, -1, 1)}}], "running_var": [{{V(r, 4, 0.2, 3)}}]},
+              {"type": "linear", "out": 3}]}
+            """,
+        // Without running statistics evaluation mode normalises with the batch's: exported op by op.
+        ["batchnorm2d without running statistics"] = r =>
+            $$"""
+            {"input": [2, {{4 + r.NextInt(4)}}, {{4 + r.NextInt(4)}}], "seed": {{r.NextInt(1000)}}, "layers": [
+              {"type": "conv2d", "out_channels": 3, "kernel_size": 2},
+              {"type": "batchnorm2d", "track_running_stats": false, "affine": {{(r.NextInt(2) == 0 ? "false" : "true")}}},
+              {"type": "tanh"}, {"type": "flatten"}, {"type": "linear", "out": 3}]}
+            """,
         ["no layers"] = r => $$"""{"input": [{{1 + r.NextInt(5)}}], "layers": []}""",
     };
+
+    /// <summary><paramref name="n"/> values uniform in [low, high), as a model file lists them.</summary>
+    private static string V(Rng r, int n, double low, double high) => string.Join(", ", Enumerable.Range(0, n).Select(_ => N(r.Uniform(low, high))));
 
     public static TheoryData<string> CaseNames() => [.. Cases.Keys];
 
@@ -86,7 +108,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         {
             var r = new Rng(seed * 7919 + (ulong)name.Length);
             string json = Cases[name](r);
-            var model = ModelFile.Build<float>(ModelFile.Parse(json, name), name);
+            var model = ModelFile.Build<float>(ModelFile.Parse(json, name), name).Eval(); // exports are inference graphs
             var x = RandomInput(r, 1 + r.NextInt(7), model.InputShape);
 
             var (actual, shape) = OnnxRuntimeRunner.Run(OnnxExport.ToBytes(model), x);
