@@ -1,4 +1,6 @@
 using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Backprop.Kernels;
 using System.Text;
 using Backprop.Tensors;
 
@@ -87,14 +89,15 @@ public abstract record BatchNorm(double Eps, double? Momentum, bool Affine, bool
 /// dx = γ/√(σ² + eps) · (dy − mean(dy) − x̂ · mean(dy · x̂)); with running statistics, dx = γ/√(σ² + eps) · dy.
 /// Both: dγ += Σ dy · x̂, dβ += Σ dy.
 /// </summary>
-public abstract class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public abstract class BatchNorm<T> : Layer<T>, IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T _eps;
     private readonly T[] _mean, _variance, _invStd;
     private readonly IReadOnlyList<Parameter<T>> _parameters;
     private readonly IReadOnlyList<Buffer<T>> _buffers;
-    private Tensor<T>? _input, _output, _inputGrad;
-    private bool _batchStatistics;
+    private Tensor<T>? _input, _output, _normalized, _outputGrad, _inputGrad;
+    private bool _batchStatistics, _backward;
+    private T _factor;
 
     protected BatchNorm(int[] shape, double eps, double? momentum, bool affine, bool trackRunningStats) : base(shape, shape)
     {
@@ -152,90 +155,123 @@ public abstract class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
         if (_batchStatistics && m < 2)
             throw new BackpropException($"{Type}: expected more than 1 value per channel in training mode, got input {Tensor.Format(input.Shape)}: " +
                 "a batch of one example has no batch statistics to normalise with (PyTorch refuses it too); use a batch of 2 or more, or evaluation mode");
-        T factor = T.Zero;
+        _factor = T.Zero;
         if (Training && NumBatchesTracked is not null)
         {
             Span<T> count = NumBatchesTracked.Value.Span;
             count[0] += T.One;
-            factor = Momentum is double momentum ? T.CreateChecked(momentum) : T.One / count[0];
+            _factor = Momentum is double momentum ? T.CreateChecked(momentum) : T.One / count[0];
         }
-        var output = Tensor.Reuse(ref _output, input.Shape);
-        ReadOnlySpan<T> x = input.Span;
-        Span<T> y = output.Span;
-        T size = T.CreateChecked(m);
-        for (int ch = 0; ch < c; ch++)
-        {
-            T mean, variance;
-            if (_batchStatistics)
-            {
-                T sum = T.Zero;
-                for (int i = 0; i < n; i++)
-                    foreach (T v in x.Slice((i * c + ch) * s, s)) sum += v;
-                mean = sum / size;
-                T squares = T.Zero;
-                for (int i = 0; i < n; i++)
-                    foreach (T v in x.Slice((i * c + ch) * s, s)) squares += (v - mean) * (v - mean);
-                variance = squares / size;
-                if (Training && RunningMean is not null)
-                {
-                    Span<T> rm = RunningMean.Value.Span, rv = RunningVar!.Value.Span;
-                    rm[ch] = (T.One - factor) * rm[ch] + factor * mean;
-                    rv[ch] = (T.One - factor) * rv[ch] + factor * (squares / (size - T.One));
-                }
-            }
-            else
-            {
-                mean = RunningMean!.Value[ch];
-                variance = RunningVar!.Value[ch];
-            }
-            T invStd = T.One / T.Sqrt(variance + _eps);
-            (_mean[ch], _variance[ch], _invStd[ch]) = (mean, variance, invStd);
-            T gamma = Weight is null ? T.One : Weight.Value[ch], beta = Bias is null ? T.Zero : Bias.Value[ch];
-            for (int i = 0; i < n; i++)
-            {
-                int at = (i * c + ch) * s;
-                for (int k = at; k < at + s; k++) y[k] = (x[k] - mean) * invStd * gamma + beta;
-            }
-        }
-        return output;
+        _output = Tensor.Reuse(ref _output, input.Shape);
+        _normalized = Tensor.Reuse(ref _normalized, input.Shape);
+        _backward = false;
+        RunChannels(input.Length);
+        return _output;
     }
 
     public override Tensor<T> Backward(Tensor<T> outputGrad)
     {
-        // outputGrad [N, C, S...] -> inputGrad [N, C, S...]; in the forward pass this was: y = γ·(x − μ)·invstd + β
-        var input = _input ?? throw new InvalidOperationException($"{Type}: Backward called before Forward");
-        int c = NumFeatures, n = outputGrad.Shape[0], s = outputGrad.ExampleSize / c;
+        // outputGrad [N, C, S...] -> inputGrad [N, C, S...]; in the forward pass this was: y = γ·x̂ + β, x̂ = (x − μ)·invstd
+        if (_input is null) throw new InvalidOperationException($"{Type}: Backward called before Forward");
+        _outputGrad = outputGrad;
+        _inputGrad = Tensor.Reuse(ref _inputGrad, outputGrad.Shape);
+        _backward = true;
+        RunChannels(outputGrad.Length);
+        return _inputGrad;
+    }
+
+    // One piece per channel: a channel's numbers come out the same whichever thread computes them.
+    private void RunChannels(int length)
+    {
+        if (length < ElementwiseJob.PieceSize)
+            for (int ch = 0; ch < NumFeatures; ch++) ((IParallelJob)this).Execute(ch);
+        else WorkerPool.Run(this, NumFeatures);
+    }
+
+    void IParallelJob.Execute(int ch)
+    {
+        if (_backward) BackwardChannel(ch);
+        else ForwardChannel(ch);
+    }
+
+    private void ForwardChannel(int ch)
+    {
+        var input = _input!;
+        int c = NumFeatures, n = input.Shape[0], s = input.ExampleSize / c;
+        ReadOnlySpan<T> x = input.Span;
+        Span<T> xhat = _normalized!.Span, y = _output!.Span;
         T size = T.CreateChecked(n * s);
-        var inputGrad = Tensor.Reuse(ref _inputGrad, outputGrad.Shape);
-        ReadOnlySpan<T> x = input.Span, dy = outputGrad.Span;
-        Span<T> dx = inputGrad.Span;
-        for (int ch = 0; ch < c; ch++)
+        T mean, variance;
+        if (_batchStatistics)
         {
-            T mean = _mean[ch], invStd = _invStd[ch];
-            T sumDy = T.Zero, sumDyXhat = T.Zero;
+            T sum = T.Zero;
+            for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(x.Slice((i * c + ch) * s, s));
+            mean = sum / size;
+            // two passes, as PyTorch: Σ(x − μ)², not Σx² − mμ², which cancels when |μ| ≫ σ
+            T squares = T.Zero;
             for (int i = 0; i < n; i++)
             {
-                int at = (i * c + ch) * s;
-                for (int k = at; k < at + s; k++)
-                {
-                    sumDy += dy[k];
-                    sumDyXhat += dy[k] * (x[k] - mean) * invStd;
-                }
+                var centred = xhat.Slice((i * c + ch) * s, s);
+                TensorPrimitives.Subtract(x.Slice((i * c + ch) * s, s), mean, centred);
+                squares += TensorPrimitives.SumOfSquares<T>(centred);
             }
-            if (Weight is not null)
+            variance = squares / size;
+            if (Training && RunningMean is not null)
             {
-                Weight.Grad.Span[ch] += sumDyXhat;
-                Bias!.Grad.Span[ch] += sumDy;
-            }
-            T scale = (Weight is null ? T.One : Weight.Value[ch]) * invStd;
-            // With batch statistics, μ and σ² depend on every x of the channel: subtract the mean of dy and the part along x̂.
-            T meanDy = _batchStatistics ? sumDy / size : T.Zero, meanDyXhat = _batchStatistics ? sumDyXhat / size : T.Zero;
-            for (int i = 0; i < n; i++)
-            {
-                int at = (i * c + ch) * s;
-                for (int k = at; k < at + s; k++) dx[k] = scale * (dy[k] - meanDy - (x[k] - mean) * invStd * meanDyXhat);
+                Span<T> rm = RunningMean.Value.Span, rv = RunningVar!.Value.Span;
+                rm[ch] = (T.One - _factor) * rm[ch] + _factor * mean;
+                rv[ch] = (T.One - _factor) * rv[ch] + _factor * (squares / (size - T.One));
             }
         }
-        return inputGrad;
+        else
+        {
+            mean = RunningMean!.Value[ch];
+            variance = RunningVar!.Value[ch];
+            for (int i = 0; i < n; i++) TensorPrimitives.Subtract(x.Slice((i * c + ch) * s, s), mean, xhat.Slice((i * c + ch) * s, s));
+        }
+        T invStd = T.One / T.Sqrt(variance + _eps);
+        (_mean[ch], _variance[ch], _invStd[ch]) = (mean, variance, invStd);
+        T gamma = Weight is null ? T.One : Weight.Value[ch], beta = Bias is null ? T.Zero : Bias.Value[ch];
+        for (int i = 0; i < n; i++)
+        {
+            var at = xhat.Slice((i * c + ch) * s, s);
+            var outputs = y.Slice((i * c + ch) * s, s);
+            TensorPrimitives.Multiply(at, invStd, at);
+            TensorPrimitives.Multiply(at, gamma, outputs);
+            TensorPrimitives.Add(outputs, beta, outputs);
+        }
+    }
+
+    private void BackwardChannel(int ch)
+    {
+        var outputGrad = _outputGrad!;
+        int c = NumFeatures, n = outputGrad.Shape[0], s = outputGrad.ExampleSize / c;
+        T size = T.CreateChecked(n * s);
+        ReadOnlySpan<T> xhat = _normalized!.Span, dy = outputGrad.Span;
+        Span<T> dx = _inputGrad!.Span;
+        T sumDy = T.Zero, sumDyXhat = T.Zero;
+        for (int i = 0; i < n; i++)
+        {
+            int at = (i * c + ch) * s;
+            sumDy += TensorPrimitives.Sum(dy.Slice(at, s));
+            sumDyXhat += TensorPrimitives.Dot(dy.Slice(at, s), xhat.Slice(at, s));
+        }
+        if (Weight is not null)
+        {
+            Weight.Grad.Span[ch] += sumDyXhat;
+            Bias!.Grad.Span[ch] += sumDy;
+        }
+        T scale = (Weight is null ? T.One : Weight.Value[ch]) * _invStd[ch];
+        // With batch statistics, μ and σ² depend on every x of the channel: subtract the mean of dy and the part along x̂.
+        T meanDy = _batchStatistics ? sumDy / size : T.Zero, meanDyXhat = _batchStatistics ? sumDyXhat / size : T.Zero;
+        for (int i = 0; i < n; i++)
+        {
+            int at = (i * c + ch) * s;
+            var d = dx.Slice(at, s);
+            // dx = scale·(dy − mean(dy) − x̂·mean(dy·x̂))
+            TensorPrimitives.MultiplyAdd(xhat.Slice(at, s), -meanDyXhat, dy.Slice(at, s), d);
+            TensorPrimitives.Subtract(d, meanDy, d);
+            TensorPrimitives.Multiply(d, scale, d);
+        }
     }
 }
