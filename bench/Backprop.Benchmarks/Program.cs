@@ -10,8 +10,8 @@ using Backprop.Kernels;
 //   dotnet run -c Release -- gflops [threads]      square SGEMM and DGEMM at 256..2048, all transpositions at 1024
 //   dotnet run -c Release -- sgemm [threads]       square SGEMM only, n = 256..2048 (bench/run.sh)
 //   dotnet run -c Release -- small [threads]       the engine's small shapes: new code against the simple loops
-//   dotnet run -c Release -- epoch mlp|cnn [--threads 2] [--limit N]   one timed Fashion-MNIST training epoch (bench/run.sh)
-//   dotnet run -c Release -- profile mlp|cnn [--threads 2] [--steps 20]  ms and bytes per layer for a batch of 128
+//   dotnet run -c Release -- epoch mlp|cnn|vgg [--threads 2] [--limit N]   one timed Fashion-MNIST training epoch (bench/run.sh)
+//   dotnet run -c Release -- profile mlp|cnn|vgg [--threads 2] [--steps 20]  ms and bytes per layer for a batch of 128
 //   dotnet run -c Release -- bdn [BenchmarkDotNet args]  the BenchmarkDotNet suite (Micro.cs)
 //   dotnet run -c Release -- tune KC MC NC [n]     blocking sweep for float and double (internal knobs)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
