@@ -31,10 +31,10 @@ public static class ModelSummaryWriter
     public static string Describe(ModelSummaryRow row) => $"{row.Type}({Regex.Replace(row.Arguments, "\"([A-Za-z_]+)\": ", "$1=")})";
 
     /// <summary>123,456: counts with thousands separators, as torchinfo and Keras print them.</summary>
-    public static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+    private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>12,345,678 (12.3 M): a large count with its size in millions or billions.</summary>
-    public static string Large(long n) => n switch
+    private static string Large(long n) => n switch
     {
         >= 1_000_000_000 => $"{Count(n)} ({(n / 1e9).ToString("0.#", CultureInfo.InvariantCulture)} G)",
         >= 1_000_000 => $"{Count(n)} ({(n / 1e6).ToString("0.#", CultureInfo.InvariantCulture)} M)",
