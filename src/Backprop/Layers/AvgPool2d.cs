@@ -13,6 +13,9 @@ public sealed record AvgPool2d((int H, int W) KernelSize, (int H, int W) Stride)
 
     public override LayerKind Kind => Definition;
 
+    /// <summary>A mean is a convolution with the weight 1/(kh·kw): one multiply-add per window element.</summary>
+    protected override long MultiplyAddsPerWindow => (long)KernelSize.H * KernelSize.W;
+
     public override Layer<T> Create<T>(int[] inputShape) => new AvgPool2d<T>(inputShape, KernelSize, Stride);
 }
 

@@ -54,6 +54,8 @@ public abstract record BatchNorm(double Eps, double? Momentum, bool Affine, bool
         int c = inputShape[0];
         return new LayerLayout(Type, inputShape, inputShape, Affine ? [("weight", [c]), ("bias", [c])] : [], 0)
         {
+            // In evaluation mode y = x·scale + shift per channel: one multiply-add per element.
+            MultiplyAdds = Tensor.SizeOf(inputShape),
             Buffers = TrackRunningStats ? [("running_mean", [c]), ("running_var", [c]), ("num_batches_tracked", [])] : [],
         };
     }

@@ -32,8 +32,12 @@ public sealed record Conv1d(int OutChannels, int KernelSize, int Stride = 1, int
         NeedSize(where, "output", OutChannels, g.OutWidth);
         // im2col: one column of channels × kernel values per output position, for one example at a time.
         NeedSize(where, "im2col buffer", inputShape[0], KernelSize, g.OutWidth);
+        // Each output element is a dot product over in_channels × kernel inputs.
         return new LayerLayout(Type, inputShape, [OutChannels, g.OutWidth], Parameters([OutChannels, inputShape[0], KernelSize]),
-            2L * inputShape[0] * KernelSize * g.OutWidth);
+            2L * inputShape[0] * KernelSize * g.OutWidth)
+        {
+            MultiplyAdds = (long)OutChannels * g.OutWidth * inputShape[0] * KernelSize,
+        };
     }
 
     public override Layer<T> Create<T>(int[] inputShape) => new Conv1d<T>(inputShape, OutChannels, KernelSize, Stride, Padding, Bias);

@@ -37,8 +37,12 @@ public sealed record Conv2d(int OutChannels, (int H, int W) KernelSize, (int H, 
         NeedSize(where, "weight", OutChannels, c, KernelSize.H, KernelSize.W);
         NeedSize(where, "output", OutChannels, height, width);
         NeedSize(where, "im2col buffer", c, KernelSize.H, KernelSize.W, height, width);
+        // Each output element is a dot product over in_channels × kh × kw inputs.
         return new LayerLayout(Type, inputShape, [OutChannels, height, width], Parameters([OutChannels, c, KernelSize.H, KernelSize.W]),
-            2L * c * KernelSize.H * KernelSize.W * height * width);
+            2L * c * KernelSize.H * KernelSize.W * height * width)
+        {
+            MultiplyAdds = (long)OutChannels * height * width * c * KernelSize.H * KernelSize.W,
+        };
     }
 
     public override Layer<T> Create<T>(int[] inputShape) => new Conv2d<T>(inputShape, OutChannels, KernelSize, Stride, Padding, Bias);

@@ -16,7 +16,7 @@ public sealed record DiagonalLinear : LayerSpec
     public override LayerLayout Layout(int[] inputShape, string where)
     {
         NeedRank(inputShape, 1, "a flat input [features]", where);
-        return new LayerLayout(Type, inputShape, inputShape, [("weight", [inputShape[0]])], 0);
+        return new LayerLayout(Type, inputShape, inputShape, [("weight", [inputShape[0]])], 0) { MultiplyAdds = inputShape[0] };
     }
 
     public override Layer<T> Create<T>(int[] inputShape) => new DiagonalLinear<T>(inputShape[0]);

@@ -14,6 +14,18 @@ public sealed record LayerLayout(string Type, int[] InputShape, int[] OutputShap
     /// <summary>The shapes of the tensors it keeps but does not train (BatchNorm's running statistics), by name.</summary>
     public IReadOnlyList<(string Name, int[] Shape)> Buffers { get; init; } = [];
 
+    /// <summary>
+    /// Multiply-adds per example of the layer's forward pass, as torchinfo and the literature count them: a linear layer
+    /// in·out, a convolution its output elements × in_channels·kernel (the bias is not counted), a layer that scales each
+    /// element (BatchNorm in evaluation mode, diagonal linear) one per element, an average pool one per window element
+    /// (a convolution with the weight 1/(kh·kw)); max-pooling (comparisons) and element-wise nonlinearities none.
+    /// Each layer's <see cref="LayerSpec.Layout"/> says its own.
+    /// </summary>
+    public long MultiplyAdds { get; init; }
+
+    /// <summary>Elements of every buffer (BatchNorm's running_mean, running_var and the scalar num_batches_tracked).</summary>
+    public long BufferCount => Buffers.Sum(b => (long)Tensor.SizeOf(b.Shape));
+
     /// <summary>Elements of every parameter (weights and biases).</summary>
     public long ParameterCount => Parameters.Sum(p => (long)Tensor.SizeOf(p.Shape));
 

@@ -64,6 +64,21 @@ public abstract record LayerSpec
         sb.Append('}');
     }
 
+    /// <summary>
+    /// The fields after "type" as the model file writes them, without parameter values: <c>"out": 10, "bias": false</c>
+    /// (empty when there are none). Wrapped in braces it is a JSON object.
+    /// </summary>
+    public string ArgumentsJson
+    {
+        get
+        {
+            var sb = new StringBuilder();
+            WriteArguments(sb);
+            WriteParameters(sb, null);
+            return sb.Length >= 2 ? sb.ToString(2, sb.Length - 2) : "";
+        }
+    }
+
     /// <summary>Reads like the layer's entry in a model file, without values: <c>{"type": "conv2d", "out_channels": 8, ...}</c>.</summary>
     public sealed override string ToString()
     {

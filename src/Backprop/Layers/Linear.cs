@@ -26,7 +26,11 @@ public sealed record Linear(int OutFeatures, bool Bias = true) : WeightedLayerSp
     {
         NeedRank(inputShape, 1, "a flat input [features]", where, "; add a flatten layer before it");
         NeedSize(where, "weight", OutFeatures, inputShape[0]);
-        return new LayerLayout(Type, inputShape, [OutFeatures], Parameters([OutFeatures, inputShape[0]]), 0);
+        // y = x·Wᵀ + b: in·out multiply-adds per example.
+        return new LayerLayout(Type, inputShape, [OutFeatures], Parameters([OutFeatures, inputShape[0]]), 0)
+        {
+            MultiplyAdds = (long)OutFeatures * inputShape[0],
+        };
     }
 
     public override Layer<T> Create<T>(int[] inputShape) => new Linear<T>(inputShape[0], OutFeatures, Bias);

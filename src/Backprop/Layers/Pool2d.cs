@@ -30,8 +30,14 @@ public abstract record Pool2d((int H, int W) KernelSize, (int H, int W) Stride) 
         NeedRank(inputShape, 3, "an input [channels, height, width]", where);
         var g = Geometry(inputShape, KernelSize, Stride);
         NeedWindowFits(g.Fits, $"{KernelSize.H}x{KernelSize.W}", inputShape, where);
-        return new LayerLayout(Type, inputShape, [inputShape[0], g.OutHeight, g.OutWidth], [], 0);
+        return new LayerLayout(Type, inputShape, [inputShape[0], g.OutHeight, g.OutWidth], [], 0)
+        {
+            MultiplyAdds = (long)inputShape[0] * g.OutHeight * g.OutWidth * MultiplyAddsPerWindow,
+        };
     }
+
+    /// <summary>Multiply-adds per output element: none for a maximum (comparisons), kh·kw for a mean.</summary>
+    protected virtual long MultiplyAddsPerWindow => 0;
 
     protected sealed override void WriteArguments(StringBuilder sb)
     {
