@@ -19,7 +19,8 @@ namespace Backprop.Explore;
 /// <item><c>GET /api/check?name=0.weight&amp;index=1,0[&amp;eps=0.001]</c>: finite differences of one entry.</item>
 /// <item><c>POST /api/quiz</c> <c>{"quantity", "index", "answer"}</c>: the verdict.</item>
 /// <item><c>GET /api/network.svg</c>, <c>GET /api/state</c>, <c>GET /api/export?format=json|markdown|cli</c>,
-/// <c>GET /api/graph[?expr&amp;at]</c>, <c>GET /api/jacobian</c>.</item>
+/// <c>GET /api/graph[?expr&amp;at]</c>, <c>GET /api/jacobian[?layer&amp;example&amp;of=output|loss&amp;wrt=input|params|NAME&amp;layout&amp;format]</c>
+/// (as <c>backprop jacobian</c> computes it).</item>
 /// </list>
 /// A refused request is answered <c>{"error": "..."}</c> with status 400; the server keeps running.
 /// </summary>
@@ -137,10 +138,35 @@ public static class ExploreApi
                 svg = GraphSvg.Write(nodes),
             }, Options);
         }));
-        app.MapGet("/api/jacobian", () => Results.Json(new
+        app.MapGet("/api/jacobian", (int? layer, int? example, string? of, string? wrt, string? layout, string? format) => Guard(() =>
         {
-            error = "the Jacobian view needs Backprop.Diagnostics.Jacobian, which this build does not have yet (see 'backprop jacobian' once it lands)",
-        }, statusCode: StatusCodes.Status501NotImplemented));
+            var p = session.Current;
+            var request = new JacobianRequest
+            {
+                Layer = layer,
+                Example = example ?? 0,
+                Of = of switch
+                {
+                    null or "output" => JacobianOf.Output,
+                    "loss" => JacobianOf.Loss,
+                    _ => throw new BackpropException($"jacobian: of: expected output or loss, got '{of}'"),
+                },
+                Wrt = wrt ?? JacobianRequest.Input,
+                Layout = layout switch
+                {
+                    null or "torch" => JacobianLayout.Torch,
+                    "sheet" => JacobianLayout.Sheet,
+                    _ => throw new BackpropException($"jacobian: layout: expected torch or sheet, got '{layout}'"),
+                },
+            };
+            var matrix = Jacobian.Compute(p.Model, p.Batch, request, p.Loss);
+            return format switch
+            {
+                null or "json" => Results.Text(JacobianWriter.Write([matrix], "json"), "application/json"),
+                "markdown" or "text" or "csv" => Results.Text(JacobianWriter.Write([matrix], format), "text/plain; charset=utf-8"),
+                _ => throw new BackpropException($"jacobian: format: expected json, markdown, text or csv, got '{format}'"),
+            };
+        }));
         app.MapFallback((HttpContext c) => Results.Json(new { error = $"no such page: {c.Request.Method} {c.Request.Path}" }, statusCode: 404));
     }
 
