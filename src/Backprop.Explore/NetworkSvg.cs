@@ -19,7 +19,7 @@ namespace Backprop.Explore;
 public static class NetworkSvg
 {
     public const int MaxUnits = 24;
-    private const int ColumnWidth = 150, Row = 44, Top = 50, Radius = 15, HeatCells = 16;
+    private const int ColumnWidth = 150, Row = 44, Top = 50, Radius = 15, HeatCells = 12;
 
     public static string Write(Sequential<double> model, WorkedSolution s)
     {
