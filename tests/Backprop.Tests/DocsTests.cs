@@ -15,4 +15,29 @@ public class DocsTests
         string body = doc[doc.IndexOf("## Worked solution", StringComparison.Ordinal)..];
         Assert.Equal(stdout.ToString(), body);
     }
+
+    [Fact]
+    public void Explore_doc_shows_what_trace_layout_sheet_prints_and_its_commands_parse()
+    {
+        string doc = File.ReadAllText(Repository.Path("docs", "explore.md"));
+        var stdout = new StringWriter();
+        Assert.Equal(0, Program.Run(["trace", "--example", "seed003", "--layout", "sheet"], stdout, new StringWriter()));
+        int start = doc.IndexOf("```\nLayer 2:", StringComparison.Ordinal) + 4;
+        string excerpt = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+        Assert.Contains(excerpt, stdout.ToString());
+        // Every 'backprop ...' command of the doc is one the CLI accepts (explore's with --help, since it would serve).
+        foreach (string line in doc.Split('\n').Where(l => l.StartsWith("backprop ", StringComparison.Ordinal)))
+        {
+            var args = line["backprop ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+            if (args[0] == "explore") args.Add("--help");
+            var error = new StringWriter();
+            Assert.True(Program.Run([.. args], new StringWriter(), error) == 0, $"{line}: {error}");
+        }
+        foreach (string image in new[] { "explore-backward.png", "explore-quiz.png", "explore-graph.png" })
+        {
+            Assert.True(File.Exists(Repository.Path("docs", "images", image)), image);
+            Assert.Contains($"images/{image}", doc);
+        }
+        Assert.Contains("docs/images/explore-backward.png", File.ReadAllText(Repository.Path("README.md")));
+    }
 }
