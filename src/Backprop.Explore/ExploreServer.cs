@@ -99,10 +99,11 @@ public sealed class ExploreServer : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Runs until <paramref name="cancel"/> fires (Ctrl+C), then stops.</summary>
+    /// <summary>Runs until <paramref name="cancel"/> fires or the process is asked to stop (Ctrl+C, SIGTERM), then stops.</summary>
     public async Task WaitAsync(CancellationToken cancel)
     {
-        try { await Task.Delay(Timeout.Infinite, cancel); }
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel, _app.Lifetime.ApplicationStopping);
+        try { await Task.Delay(Timeout.Infinite, either.Token); }
         catch (OperationCanceledException) { }
         await _app.StopAsync(CancellationToken.None);
     }
