@@ -62,6 +62,7 @@ public static class ExploreApi
                 mode = p.Model.Training ? "train" : "eval",
                 batch = p.Batch.X.Shape[0],
                 parameters = p.Model.NamedParameters.Select(q => new { name = q.Name, shape = q.Parameter.Value.Shape }),
+                layers = p.Model.Layers.Select(l => l.Type),
                 x = p.Batch.X.Shape,
                 y = p.Batch.Y.Shape,
                 edits = session.Edits.Count,

@@ -37,6 +37,13 @@ async function loadState() {
   fill($('edit-target'), targets);
   fill($('fd-name'), [...s.parameters.map(p => p.name), 'x']);
   fill($('quiz-quantity'), [...s.parameters.map(p => p.name), 'x']);
+  fill($('jac-wrt'), ['input', 'params', ...s.parameters.map(p => p.name)]);
+  const layers = $('jac-layer');
+  const keep = layers.value;
+  layers.replaceChildren(...[['', 'the whole model'], ...s.layers.map((t, i) => [String(i), `layer ${i} (${t})`])].map(([v, t]) => {
+    const o = document.createElement('option'); o.value = v; o.textContent = t; return o;
+  }));
+  layers.value = keep;
   $('graph-expression').textContent = `${s.expression} at ${s.inputs}`;
 }
 
@@ -200,6 +207,24 @@ function wire() {
       out.textContent = v.message;
       out.className = v.correct ? 'right' : 'wrong';
       out.dataset.slip = v.slip || '';
+    } catch (e) {
+      out.textContent = e.message;
+      out.className = 'error';
+    }
+  });
+  $('jac-show').addEventListener('click', async () => {
+    const out = $('jacobian');
+    out.replaceChildren();
+    const layer = $('jac-layer').value;
+    try {
+      const markdown = await api(`/api/jacobian?format=markdown&of=${$('jac-of').value}&wrt=${encodeURIComponent($('jac-wrt').value)}&layout=${layout()}${layer === '' ? '' : `&layer=${layer}`}`);
+      const notes = document.createElement('ul');
+      for (const line of markdown.split('\n')) {
+        if (line.startsWith('$$')) tex(out, line.replace(/^\$\$|\$\$$/g, ''));
+        else if (line.startsWith('### ')) { const h = document.createElement('p'); h.textContent = line.slice(4); out.appendChild(h); }
+        else if (line.startsWith('- ')) { const li = document.createElement('li'); li.textContent = line.slice(2); notes.appendChild(li); }
+      }
+      out.appendChild(notes);
     } catch (e) {
       out.textContent = e.message;
       out.className = 'error';

@@ -146,6 +146,15 @@ public class ExploreBrowserTests
         Assert.Contains(graphTex, t => t.Contains("20 \\cdot 2 + 25 \\cdot 2 = 90"));
         await page.Locator("#graph-panel").ScreenshotAsync(new() { Path = Path.Combine(shots, "explore-graph.png") });
 
+        // The Jacobian of layer 3 (softmax), as 'backprop jacobian --layer 3' gives it, with its structure named.
+        await page.SelectOptionAsync("#jac-layer", "3");
+        await page.SelectOptionAsync("#jac-wrt", "input");
+        await page.ClickAsync("#jac-show");
+        await page.WaitForSelectorAsync("#jacobian .katex");
+        var jacobianTex = await page.Locator("#jacobian annotation[encoding='application/x-tex']").AllTextContentsAsync();
+        Assert.Contains(jacobianTex, t => t.Contains("\\frac{\\partial \\hat{y}}{\\partial h^{(3)}}"));
+        Assert.Contains(await page.Locator("#jacobian li").AllTextContentsAsync(), n => n.Contains("diag(s) − s sᵀ"));
+
         Assert.True(outside.Count == 0, "requests left the page's origin: " + string.Join(", ", outside));
         Assert.True(errors.Count == 0, "console errors: " + string.Join(" | ", errors));
     }
