@@ -88,6 +88,12 @@ public class ExploreBrowserTests
         Assert.Contains("W^{(2)}", chain.Single());
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "explore-backward.png"), FullPage = true });
 
+        // The sheet's layout: seed 003's ∇W² as the sheet prints it, [in][out]; then back to PyTorch's.
+        await page.SelectOptionAsync("#layout", "sheet");
+        await page.WaitForFunctionAsync("() => document.getElementById('step-text').textContent.includes('dL/d(2.weight) = [[0.2880, -0.2880], [0.1466, -0.1466]]')");
+        await page.SelectOptionAsync("#layout", "torch");
+        await page.WaitForFunctionAsync("() => document.getElementById('step-text').textContent.includes('dL/d(2.weight) = [[0.2880, 0.1466], [-0.2880, -0.1466]]')");
+
         // Click the weight W²[0, 1] in the network, type 1.5: the page shows what 'backprop grad' gives for the edited model.
         // Edges cross at their middles, so the event goes to this edge itself rather than to the point under the mouse.
         await page.DispatchEventAsync("#edge-2-1-0", "click");
@@ -114,6 +120,12 @@ public class ExploreBrowserTests
         var g = grad.GetProperty("grads").GetProperty("2.weight");
         string expected = "dL/d(2.weight) = [" + string.Join(", ", g.EnumerateArray().Select(r => "[" + string.Join(", ", r.EnumerateArray().Select(v => format(v.GetDouble()))) + "]")) + "]";
         Assert.Contains(expected, await page.Locator("#step-text .line").AllTextContentsAsync());
+
+        // Export: the files and the command that reproduce the edited state.
+        await page.ClickAsync("#export-panel summary");
+        await page.ClickAsync("#export-cli");
+        await page.WaitForFunctionAsync("() => document.getElementById('export-output').textContent.includes('backprop trace --model model.json')");
+        Assert.Contains("[[2, 1.5], [3, 3]]", await page.TextContentAsync("#export-output"));
 
         // Finite differences of W¹[1, 0] beside the analytic gradient.
         await page.SelectOptionAsync("#fd-name", "0.weight");
