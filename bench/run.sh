@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Backprop against PyTorch on this machine, side by side: one training epoch of the built-in mlp and cnn on
+# Backprop against PyTorch on this machine, side by side: one training epoch of the built-in mlp, cnn and vgg on
 # Fashion-MNIST (batch 128, SGD momentum 0.9, lr 0.05, images / 255, 2 threads each, and 1 thread each), alternating
 # ours and PyTorch's run by run (A B A B ...) so that both see the same load, then each one's median and the ratio
 # ours / PyTorch; and square SGEMM throughput of ours beside numpy's OpenBLAS.
 #
-#   bash bench/run.sh [ROUNDS=3] [ARCHS="mlp cnn"]   (as root the first time: installs python3-torch and the data if missing)
+#   bash bench/run.sh [ROUNDS=3] [ARCHS="mlp cnn vgg"]   (as root the first time: installs python3-torch and the data if missing)
 #
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine may set, are unset for the PyTorch and numpy commands
 # only, so that OpenBLAS picks its kernel for the CPU (each prints which one it picked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
-archs=${2:-"mlp cnn"}
+archs=${2:-"mlp cnn vgg"}
 threads=2
 
 missing=()

@@ -1,6 +1,6 @@
-"""PyTorch's side of bench/run.sh: one timed training epoch of Backprop's built-in mlp or cnn on Fashion-MNIST.
+"""PyTorch's side of bench/run.sh: one timed training epoch of Backprop's built-in mlp, cnn or vgg on Fashion-MNIST.
 
-    /usr/bin/python3 bench/torch_epoch.py mlp|cnn [--threads 2] [--batch-size 128] [--lr 0.05] [--momentum 0.9]
+    /usr/bin/python3 bench/torch_epoch.py mlp|cnn|vgg [--threads 2] [--batch-size 128] [--lr 0.05] [--momentum 0.9]
 
 The same work as `Backprop.Benchmarks epoch`: the 60,000 training images scaled by 1/255, shuffled once per epoch,
 batches of 128, SGD with momentum; each step copies its batch, zeroes the gradients, runs forward, cross-entropy,
@@ -44,6 +44,13 @@ def read_idx(path):
 def build(arch):
     if arch == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    if arch == "vgg":
+        def block(cin, cout):
+            return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+        return nn.Sequential(
+            *block(1, 32), *block(32, 32), nn.MaxPool2d(2),
+            *block(32, 64), *block(64, 64), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
     return nn.Sequential(
         nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
@@ -68,7 +75,7 @@ def epoch(model, opt, x, y, batch, generator):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("arch", choices=["mlp", "cnn"])
+    p.add_argument("arch", choices=["mlp", "cnn", "vgg"])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=0.05)

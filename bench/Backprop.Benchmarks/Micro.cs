@@ -79,7 +79,7 @@ public class TrainingStepBenchmarks
     private readonly CrossEntropyLoss<float> _loss = new();
     private Tensor<float> _x = null!, _y = null!;
 
-    [Params("mlp", "cnn")] public string Arch = "mlp";
+    [Params("mlp", "cnn", "vgg")] public string Arch = "mlp";
     [Params(1, 2)] public int Threads;
 
     [GlobalSetup]

@@ -10,8 +10,9 @@ using Backprop.Kernels;
 //   dotnet run -c Release -- gflops [threads]      square SGEMM and DGEMM at 256..2048, all transpositions at 1024
 //   dotnet run -c Release -- sgemm [threads]       square SGEMM only, n = 256..2048 (bench/run.sh)
 //   dotnet run -c Release -- small [threads]       the engine's small shapes: new code against the simple loops
-//   dotnet run -c Release -- epoch mlp|cnn [--threads 2] [--limit N]   one timed Fashion-MNIST training epoch (bench/run.sh)
-//   dotnet run -c Release -- profile mlp|cnn [--threads 2] [--steps 20]  ms and bytes per layer for a batch of 128
+//   dotnet run -c Release -- epoch mlp|cnn|vgg [--threads 2] [--limit N]   one timed Fashion-MNIST training epoch (bench/run.sh)
+//   dotnet run -c Release -- profile mlp|cnn|vgg [--threads 2] [--steps 20]  ms and bytes per layer for a batch of 128
+//   dotnet run -c Release -- convparts [C H W K PAD O]  im2col, col2im and the three GEMMs of one convolution, one thread
 //   dotnet run -c Release -- bdn [BenchmarkDotNet args]  the BenchmarkDotNet suite (Micro.cs)
 //   dotnet run -c Release -- tune KC MC NC [n]     blocking sweep for float and double (internal knobs)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -78,7 +79,7 @@ switch (mode)
         Bench.Sweep(args.Length > 1 ? int.Parse(args[1]) : 1024, args.Length > 2 ? int.Parse(args[2]) : 3);
         break;
     case "convparts":
-        Bench.ConvParts();
+        Bench.ConvParts(args[1..]);
         break;
     case "bdn":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(TrainingBench).Assembly).Run(args[1..],
@@ -264,11 +265,14 @@ static class Bench
     }
 
     /// <summary>The pieces of the cnn's second convolution for one example, single thread, fastest samples (µs).</summary>
-    public static void ConvParts()
+    /// <summary>convparts [C H W K PAD O]: the parts of one convolution (default: the cnn's second, 16→32 at 14×14, 5×5 pad 2), one thread.</summary>
+    public static void ConvParts(string[] shape)
     {
         Gemm.MaxThreads = 1;
-        var g = new WindowGeometry(16, 14, 14, 5, 5, 1, 1, 2, 2);
-        int k = g.PatchSize, p = g.OutPixels, o = 32;
+        int[] s = shape.Length >= 6 ? Array.ConvertAll(shape[..6], int.Parse) : [16, 14, 14, 5, 2, 32];
+        var g = new WindowGeometry(s[0], s[1], s[2], s[3], s[3], 1, 1, s[4], s[4]);
+        int k = g.PatchSize, p = g.OutPixels, o = s[5];
+        Console.WriteLine($"{g}, {o} output channels");
         float[] image = Random<float>(g.ImageSize, 1), col = new float[k * p], w = Random<float>(o * k, 2), outp = new float[o * p],
             dOut = Random<float>(o * p, 3), dw = new float[o * k], dx = new float[g.ImageSize];
         Console.WriteLine($"im2col       {Time(() => Convolution.Im2Col<float>(image, g, col), 0.5) * 1e6,8:F2} us");
