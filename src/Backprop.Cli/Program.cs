@@ -27,6 +27,7 @@ public static class Program
             DreamCommand.Create(stdout, stderr),
             ExperimentCommand.Create(stdout, stderr),
             GradFlowCommand.Create(stdout, stderr),
+            JacobianCommand.Create(stdout, stderr),
             ExploreCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);

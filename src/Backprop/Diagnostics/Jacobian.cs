@@ -302,7 +302,8 @@ public static class Jacobian
                 title = $"({title})ᵀ";
                 candidates = candidates.Select(c => c with { Name = $"{c.Name}ᵀ", Values = Transpose(c.Values, c.Rows, c.Columns), Rows = c.Columns, Columns = c.Rows }).ToList();
             }
-            var structure = JacobianStructure.Describe(values, rows.Count, columns.Count, single, _request.Layout == JacobianLayout.Sheet, candidates);
+            var structure = JacobianStructure.Describe(values, rows.Count, columns.Count, single, _request.Layout == JacobianLayout.Sheet,
+                outputByInput: _request.Of == JacobianOf.Output && _parameters.Count == 0, candidates);
             return new JacobianMatrix(request, title, rows, columns, values, structure, single);
         }
 

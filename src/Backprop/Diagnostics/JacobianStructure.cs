@@ -14,7 +14,7 @@ internal static class JacobianStructure
     /// <summary>Rank is computed when rows·columns·min(rows, columns) stays below this (Gaussian elimination's cost).</summary>
     private const double MaxRankWork = 2e9;
 
-    public static IReadOnlyList<string> Describe(double[] v, int rows, int columns, bool single, bool sheet, IReadOnlyList<Candidate> candidates)
+    public static IReadOnlyList<string> Describe(double[] v, int rows, int columns, bool single, bool sheet, bool outputByInput, IReadOnlyList<Candidate> candidates)
     {
         var notes = new List<string>();
         double maxAbs = 0;
@@ -47,13 +47,14 @@ internal static class JacobianStructure
             else if (symmetric) notes.Add("symmetric");
         }
 
-        // Summed over the inputs (torch layout: along a row): moving every input by the same amount changes nothing.
-        // Summed over the outputs (along a column): no input changes the outputs' sum. Softmax has both.
+        // For outputs by inputs: summed over the inputs (torch layout: along a row), moving every input by the same
+        // amount changes nothing; summed over the outputs (along a column), no input changes the outputs' sum.
+        // Softmax has both. (Sums over parameters, or of a loss's one row, mean nothing of the kind.)
         var (rowWord, columnWord) = sheet ? ("column", "row") : ("row", "column");
         int outputs = sheet ? columns : rows, inputs = sheet ? rows : columns;
-        if (inputs > 1 && Sums(v, rows, columns, overInputs: true, sheet, tol))
+        if (outputByInput && inputs > 1 && Sums(v, rows, columns, overInputs: true, sheet, tol))
             notes.Add($"every {rowWord} sums to 0: moving every input by the same amount leaves the outputs as they are (as softmax)");
-        if (outputs > 1 && Sums(v, rows, columns, overInputs: false, sheet, tol))
+        if (outputByInput && outputs > 1 && Sums(v, rows, columns, overInputs: false, sheet, tol))
             notes.Add($"every {columnWord} sums to 0: no input changes the sum of the outputs (softmax's sum to 1)");
 
         foreach (var candidate in candidates)

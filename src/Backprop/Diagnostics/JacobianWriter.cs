@@ -33,7 +33,7 @@ public static class JacobianWriter
     private static string Heading(JacobianMatrix m)
     {
         var r = m.Request;
-        string what = r.Layer is int layer ? $"layer {layer}'s local Jacobian" : "Jacobian";
+        string what = r.Layer is int layer ? $"Layer {layer}'s local Jacobian" : "Jacobian";
         string of = r.Of == JacobianOf.Loss ? " (L: the loss of this example alone)" : "";
         return $"{what} {m.Title} of example {r.Example}{of}";
     }
@@ -80,7 +80,7 @@ public static class JacobianWriter
     {
         var number = NumberFormat.Fixed(digits);
         var sb = new StringBuilder();
-        sb.Append("### ").Append(char.ToUpperInvariant(Heading(m)[0])).Append(Heading(m)[1..]).Append("\n\n");
+        sb.Append("### ").Append(Heading(m)).Append("\n\n");
         sb.Append(LayoutLine(m)).Append(".\n\n");
         static string Cell(string s) => s.Replace("|", "\\|");
         sb.Append("| |").Append(string.Concat(m.ColumnLabels.Select(l => $" {Cell(l)} |"))).Append('\n');
