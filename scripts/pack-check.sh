@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs the library (Backprop) and the command-line tool (Backprop.Cli) into a temporary folder, then uses them as a
 # user would: installs the tool from that folder into a temporary tool path and runs 'backprop --version' and
-# 'backprop trace --example seed003', and builds and runs a small console project that references the library package.
+# 'backprop trace --example seed003', starts 'backprop explore --no-open' and fetches its page, and builds and runs a small console project that references the library package.
 # Nothing outside the temporary folder is touched: build output and restore files go there (--artifacts-path), so the
 # check can run beside the tests, and the package cache is a fresh one there, so that a Backprop 0.1.0 cached by an
 # earlier check can never stand in for the packages just made. About 40 s; needs NuGet (for the library's dependencies).
@@ -56,6 +56,28 @@ step "backprop --version: $shown"
 # The worked solution's loss before and after the update (README: 0.3927, then 0.2146).
 grep -q "loss = 0.2146 (before the update: 0.3927)" "$work/trace.txt" || { cat "$work/trace.txt"; echo "pack-check: the trace is not seed 003's worked solution" >&2; exit 1; }
 step "backprop trace --example seed003: $(grep -c . "$work/trace.txt") lines, loss 0.3927 then 0.2146"
+
+# The explorer's page travels inside the tool (embedded in Backprop.Explore.dll): start it, fetch the page, KaTeX and
+# the API, and check that the API's solution is trace's JSON.
+step "backprop explore --example seed003 --no-open"
+"$backprop" explore --example seed003 --no-open >"$work/explore.txt" 2>&1 &
+explore_pid=$!
+url=""
+for _ in $(seq 1 100); do
+  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$work/explore.txt" || true)
+  [[ -n "$url" ]] && break
+  sleep 0.2
+done
+[[ -n "$url" ]] || { kill "$explore_pid" 2>/dev/null; cat "$work/explore.txt"; echo "pack-check: explore printed no URL" >&2; exit 1; }
+fetch() { curl -fsS --max-time 20 "$url$1"; }
+page=$(fetch "") && grep -q "backprop explore" <<<"$page" || { kill "$explore_pid"; echo "pack-check: the explorer's page is missing" >&2; exit 1; }
+fetch "assets/katex/katex.min.js" >/dev/null && fetch "assets/katex/fonts/KaTeX_Main-Regular.woff2" >/dev/null \
+  || { kill "$explore_pid"; echo "pack-check: KaTeX is missing from the tool" >&2; exit 1; }
+fetch "api/solution" >"$work/explore-solution.json"
+kill "$explore_pid"; wait "$explore_pid" 2>/dev/null || true
+"$backprop" trace --example seed003 --format json >"$work/trace.json"
+cmp -s "$work/trace.json" "$work/explore-solution.json" || { echo "pack-check: GET /api/solution is not 'trace --format json'" >&2; exit 1; }
+step "explore served the page, KaTeX and the solution (= trace --format json) at $url"
 
 step "using the library from another project"
 consumer="$work/consumer"

@@ -28,6 +28,8 @@ public static class Program
             ExperimentCommand.Create(stdout, stderr),
             GradFlowCommand.Create(stdout, stderr),
             SummaryCommand.Create(stdout, stderr),
+            JacobianCommand.Create(stdout, stderr),
+            ExploreCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

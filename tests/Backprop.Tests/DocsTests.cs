@@ -18,16 +18,49 @@ public class DocsTests
 
     /// <summary>Every "$ backprop ..." block of docs/summary.md is followed by exactly what that command prints.</summary>
     [Fact]
-    public void Summary_doc_examples_are_what_summary_prints()
+    public void Summary_doc_examples_are_what_summary_prints() => AssertConsoleBlocks("summary.md", minimum: 2);
+
+    /// <summary>Every ```console block of docs/jacobian.md: "$ backprop ARGS" and what the command prints, exactly.</summary>
+    [Fact]
+    public void Jacobian_doc_examples_are_what_the_command_prints() => AssertConsoleBlocks("jacobian.md", minimum: 10);
+
+    [Fact]
+    public void Explore_doc_shows_what_trace_layout_sheet_prints_and_its_commands_parse()
     {
-        string doc = File.ReadAllText(Repository.Path("docs", "summary.md"));
-        var blocks = System.Text.RegularExpressions.Regex.Matches(doc, @"```console\n\$ backprop (.*)\n((?:.|\n)*?)```");
-        Assert.True(blocks.Count >= 2, "docs/summary.md should show the vgg table and a JSON example");
+        string doc = File.ReadAllText(Repository.Path("docs", "explore.md"));
+        var stdout = new StringWriter();
+        Assert.Equal(0, Program.Run(["trace", "--example", "seed003", "--layout", "sheet"], stdout, new StringWriter()));
+        int start = doc.IndexOf("```\nLayer 2:", StringComparison.Ordinal) + 4;
+        string excerpt = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+        Assert.Contains(excerpt, stdout.ToString());
+        // Every 'backprop ...' command of the doc is one the CLI accepts (explore's with --help, since it would serve).
+        foreach (string line in doc.Split('\n').Where(l => l.StartsWith("backprop ", StringComparison.Ordinal)))
+        {
+            var args = line["backprop ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+            if (args[0] == "explore") args.Add("--help");
+            var error = new StringWriter();
+            Assert.True(Program.Run([.. args], new StringWriter(), error) == 0, $"{line}: {error}");
+        }
+        foreach (string image in new[] { "explore-backward.png", "explore-quiz.png", "explore-graph.png" })
+        {
+            Assert.True(File.Exists(Repository.Path("docs", "images", image)), image);
+            Assert.Contains($"images/{image}", doc);
+        }
+        Assert.Contains("docs/images/explore-backward.png", File.ReadAllText(Repository.Path("README.md")));
+    }
+
+    /// <summary>Each ```console block of docs/NAME is "$ backprop ARGS" and then exactly what the command prints.</summary>
+    private static void AssertConsoleBlocks(string name, int minimum)
+    {
+        string doc = File.ReadAllText(Repository.Path("docs", name));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(doc, "```console\n\\$ backprop (.*)\n((?:.|\n)*?)```");
+        Assert.True(blocks.Count >= minimum, $"only {blocks.Count} examples in docs/{name}");
         foreach (System.Text.RegularExpressions.Match block in blocks)
         {
-            var stdout = new StringWriter();
             string[] args = block.Groups[1].Value.Split(' ');
-            Assert.Equal(0, Program.Run(args, stdout, new StringWriter()));
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            Assert.True(Program.Run(args, stdout, stderr) == 0, $"backprop {block.Groups[1].Value}: {stderr}");
             Assert.Equal(stdout.ToString(), block.Groups[2].Value);
         }
     }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Numerics;
+using Backprop.Data;
 using Backprop.Examples;
 using Backprop.Losses;
+using Backprop.Models;
 
 namespace Backprop.Cli.Commands;
 
@@ -39,6 +41,25 @@ internal sealed class ProblemOptions
         if (!LossFunctions.Names.Contains(loss))
             throw new BackpropException($"--loss: unknown loss '{loss}'; expected one of: {string.Join(", ", LossFunctions.Names)}");
         return Problem.FromFiles<T>(model!, data!, loss!, learningRate);
+    }
+
+    /// <summary>
+    /// As <see cref="Load{T}"/>, but without --loss the model and data are loaded alone (the loss is null): for
+    /// commands that need the loss only for some of what they do.
+    /// </summary>
+    public (Sequential<T> Model, Batch<T> Batch, Loss<T>? Loss) LoadLossOptional<T>(ParseResult parse) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string? model = parse.GetValue(Model), data = parse.GetValue(Data);
+        if (parse.GetValue(Example) is not null || parse.GetValue(Loss) is not null)
+        {
+            var p = Load<T>(parse);
+            return (p.Model, p.Batch, p.Loss);
+        }
+        var missing = new[] { ("--model", model), ("--data", data) }.Where(o => o.Item2 is null).Select(o => o.Item1).ToList();
+        if (missing.Count > 0)
+            throw new BackpropException($"missing {string.Join(", ", missing)} (or use --example NAME; 'backprop examples' lists them)");
+        var built = ModelFile.Load<T>(model!);
+        return (built, DataFile.Load<T>(data!, built.InputShape), null);
     }
 
     public static Option<string> Precision()

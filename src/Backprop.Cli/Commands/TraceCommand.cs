@@ -19,6 +19,8 @@ internal static class TraceCommand
         format.Description = "text, markdown (LaTeX matrices) or json";
         var digits = OptionValues.Integer("--digits", 4);
         digits.Description = "Decimals shown in text and markdown (json is always exact)";
+        var layout = OptionValues.OneOf("--layout", WorkedSolutionLayout.Names, WorkedSolutionLayout.Torch);
+        layout.Description = "Weight matrices as PyTorch's [out][in] (torch, default) or the sheets' [in][out] (sheet)";
         var command = new Command("trace", "Show every intermediate value, every gradient and the weight update, as a solution sheet does");
         problem.AddTo(command);
         command.Options.Add(lr);
@@ -26,6 +28,7 @@ internal static class TraceCommand
         command.Options.Add(digits);
         command.Options.Add(precision);
         command.Options.Add(mode);
+        command.Options.Add(layout);
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
             int d = parse.GetValue(digits);
@@ -34,7 +37,7 @@ internal static class TraceCommand
             if (eta is double e && !double.IsFinite(e)) throw new BackpropException("--lr: expected a finite number");
             string m = parse.GetValue(mode)!;
             var solution = ProblemOptions.IsSingle(parse.GetValue(precision)!) ? Solve<float>(problem, parse, eta, m) : Solve<double>(problem, parse, eta, m);
-            stdout.Write(WorkedSolutionWriter.Write(solution, parse.GetValue(format)!, d));
+            stdout.Write(WorkedSolutionWriter.Write(WorkedSolutionLayout.In(solution, parse.GetValue(layout)!), parse.GetValue(format)!, d));
             return ExitCodes.Ok;
         }));
         return command;

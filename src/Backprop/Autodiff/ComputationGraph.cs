@@ -82,6 +82,28 @@ public static class ComputationGraph
         return lines;
     }
 
+    /// <summary>
+    /// Every node of the graph that computes <paramref name="output"/>, after <see cref="Value.Backward"/>, with its
+    /// local derivatives and the chain that reaches it (<see cref="GraphNode"/>); depth is the longest path from a leaf.
+    /// </summary>
+    public static IReadOnlyList<GraphNode> Nodes(Value output)
+    {
+        var order = output.Topological();
+        var index = new Dictionary<Value, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < order.Count; i++) index[order[i]] = i;
+        var depth = new int[order.Count];
+        var locals = order.Select(v => v.LocalDerivatives()).ToList();
+        var chains = order.Select(_ => new List<(string, double, double, double)>()).ToList();
+        for (int i = 0; i < order.Count; i++)
+        {
+            foreach (var operand in order[i].Operands) depth[i] = Math.Max(depth[i], depth[index[operand]] + 1);
+            foreach (var (operand, d) in locals[i])
+                chains[index[operand]].Add(($"n{i}", order[i].Grad, d, order[i].Grad * d));
+        }
+        return order.Select((v, i) => new GraphNode($"n{i}", v.Label, v.Operands.Count == 0 ? (v.IsConstant ? "const" : "input") : Symbol(v.Op),
+            v.Data, v.Grad, depth[i], locals[i].Select(l => ($"n{index[l.Operand]}", l.Derivative)).ToList(), chains[i])).ToList();
+    }
+
     /// <summary>How an operator is written in a picture.</summary>
     public static string Symbol(string op) => op switch
     {

@@ -131,6 +131,26 @@ public sealed class Value
         for (int i = order.Count - 1; i >= 0; i--) order[i]._backward?.Invoke();
     }
 
+    /// <summary>
+    /// The local derivatives ∂this/∂operand of the operator that made this value, one per distinct operand in order of
+    /// first use (x + x gives one entry, ∂c/∂x = 2): the operator's own backward step run with an upstream gradient of
+    /// 1. The gradients are left as they were. Empty for a leaf.
+    /// </summary>
+    public IReadOnlyList<(Value Operand, double Derivative)> LocalDerivatives()
+    {
+        if (_backward is null) return [];
+        var distinct = Operands.Distinct(ReferenceEqualityComparer.Instance).Cast<Value>().ToList();
+        var saved = distinct.Select(v => v.Grad).ToList();
+        double own = Grad;
+        foreach (var v in distinct) v.Grad = 0;
+        Grad = 1;
+        _backward();
+        var result = distinct.Select(v => (v, v.Grad)).ToList();
+        for (int i = 0; i < distinct.Count; i++) distinct[i].Grad = saved[i];
+        Grad = own;
+        return result;
+    }
+
     /// <summary>Sets the gradient of this value and of every value it was computed from to 0.</summary>
     public void ZeroGrad()
     {

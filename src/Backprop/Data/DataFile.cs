@@ -38,6 +38,13 @@ public static class DataFile
         return new Batch<T>(x, y);
     }
 
+    /// <summary>The data file of <paramref name="batch"/>: <c>{"x": [...], "y": [...]}</c>, numbers in shortest round-trip form (what <see cref="Parse{T}(string, string, int[])"/> reads back).</summary>
+    public static string Write<T>(Batch<T> batch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var f = NumberFormat.RoundTripIn(typeof(T) == typeof(float));
+        return $"{{\"x\": {NumberFormat.Nested(batch.X.ToDoubleArray(), batch.X.Shape, f)}, \"y\": {NumberFormat.Nested(batch.Y.ToDoubleArray(), batch.Y.Shape, f)}}}\n";
+    }
+
     /// <summary>Refuses NaN and infinity (also values that overflow when rounded to float32).</summary>
     public static void CheckFinite<T>(Tensor<T> t, string where) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -35,20 +35,39 @@ public static class GradientCheck
         bool passed = true;
         for (int i = 0; i < perturbed.Length; i++)
         {
-            double original = perturbed[i];
-            perturbed[i] = original + step;
-            model.Context.Generator.State = generator;
-            double plus = loss.Forward(model.Forward(batch.X), batch.Y);
-            perturbed[i] = original - step;
-            model.Context.Generator.State = generator;
-            double minus = loss.Forward(model.Forward(batch.X), batch.Y);
-            perturbed[i] = original;
-            double numeric = (plus - minus) / (2 * step);
+            double numeric = CentralDifference(model, loss, batch, perturbed, i, step, generator);
             double error = Math.Abs(analytic[i] - numeric), scale = Math.Max(Math.Abs(analytic[i]), Math.Abs(numeric));
             maxAbs = Math.Max(maxAbs, error);
             if (scale > 0) maxRel = Math.Max(maxRel, error / scale);
-            if (!(error <= AbsoluteTolerance + RelativeTolerance * scale)) passed = false;
+            if (!Passes(analytic[i], numeric)) passed = false;
         }
         return new GradientCheckEntry(name, (int[])perturbed.Shape.Clone(), maxAbs, maxRel, passed);
+    }
+
+    /// <summary>Whether an analytic and a numeric derivative agree: |a − n| ≤ AbsoluteTolerance + RelativeTolerance·max(|a|, |n|).</summary>
+    public static bool Passes(double analytic, double numeric) =>
+        Math.Abs(analytic - numeric) <= AbsoluteTolerance + RelativeTolerance * Math.Max(Math.Abs(analytic), Math.Abs(numeric));
+
+    /// <summary>
+    /// (L(θᵢ + h) − L(θᵢ − h)) / 2h for entry <paramref name="i"/> of <paramref name="perturbed"/> (a parameter of the
+    /// model or the batch's input), each pass starting the model's generator at <paramref name="generator"/> so that
+    /// dropout draws the same masks; the entry is restored afterwards.
+    /// </summary>
+    public static double CentralDifference(Sequential<double> model, Loss<double> loss, Batch<double> batch, Tensor<double> perturbed, int i, double step, ulong[] generator)
+    {
+        double original = perturbed[i];
+        perturbed[i] = original + step;
+        double plus = LossAt(model, loss, batch, generator);
+        perturbed[i] = original - step;
+        double minus = LossAt(model, loss, batch, generator);
+        perturbed[i] = original;
+        return (plus - minus) / (2 * step);
+    }
+
+    /// <summary>The loss of one forward pass with the model's generator restarted at <paramref name="generator"/>.</summary>
+    public static double LossAt(Sequential<double> model, Loss<double> loss, Batch<double> batch, ulong[] generator)
+    {
+        model.Context.Generator.State = generator;
+        return loss.Forward(model.Forward(batch.X), batch.Y);
     }
 }

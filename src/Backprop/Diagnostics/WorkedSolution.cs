@@ -45,6 +45,12 @@ public sealed record WorkedSolution(
     double? LearningRate, IReadOnlyList<ParameterUpdate> Updates, Recomputed? After,
     int? LastLayerOnly, Recomputed? AfterLastLayerOnly, bool SinglePrecision)
 {
+    /// <summary>
+    /// How weight matrices are laid out: "torch" (PyTorch's [out][in], the default) or "sheet" (the solution sheets'
+    /// [in][out], so that a layer computes x·W + b); see <see cref="WorkedSolutionLayout"/>.
+    /// </summary>
+    public string Layout { get; init; } = "torch";
+
     /// <summary>The largest Jacobian (output size × input size) shown in full.</summary>
     public const int MaxJacobianEntries = 64;
 

@@ -47,25 +47,32 @@ public static class WorkedSolutionWriter
             Out.Append("$$").Append(latexLabel).Append(" = ").Append(prefix is null ? "" : Latex(prefix)).Append(Matrix(v)).Append("$$\n\n");
         }
 
-        public string Matrix(TensorValue v)
-        {
-            // Shown as rows × last dimension; higher-rank tensors are stacked row-major (the shape is given alongside).
-            int cols = v.Shape.Length == 0 ? 1 : v.Shape[^1];
-            int rows = cols == 0 ? 0 : v.Values.Length / cols;
-            var sb = new StringBuilder("\\begin{bmatrix}");
-            for (int r = 0; r < rows; r++)
-            {
-                if (r > 0) sb.Append(" \\\\ ");
-                for (int c = 0; c < cols; c++) sb.Append(c > 0 ? " & " : " ").Append(_number(v.Values[r * cols + c]));
-            }
-            return sb.Append(" \\end{bmatrix}").ToString();
-        }
+        public string Matrix(TensorValue v) => LatexMatrix(v, _number);
 
         public string N(double v) => _number(v);
 
         public string Nested(TensorValue v) => NumberFormat.Nested(v.Values, v.Shape, _number);
 
         private static string Latex(string s) => s.Replace("η", "\\eta").Replace("·", " \\cdot ").Replace("−", "-");
+    }
+
+    /// <summary>
+    /// A tensor as a LaTeX bmatrix, as the Markdown worked solution writes it: rows × last dimension, higher-rank tensors
+    /// stacked row-major, numbers with <paramref name="digits"/> decimals.
+    /// </summary>
+    public static string LatexMatrix(TensorValue v, int digits) => LatexMatrix(v, NumberFormat.Fixed(digits));
+
+    private static string LatexMatrix(TensorValue v, Func<double, string> number)
+    {
+        int cols = v.Shape.Length == 0 ? 1 : v.Shape[^1];
+        int rows = cols == 0 ? 0 : v.Values.Length / cols;
+        var sb = new StringBuilder("\\begin{bmatrix}");
+        for (int r = 0; r < rows; r++)
+        {
+            if (r > 0) sb.Append(" \\\\ ");
+            for (int c = 0; c < cols; c++) sb.Append(c > 0 ? " & " : " ").Append(number(v.Values[r * cols + c]));
+        }
+        return sb.Append(" \\end{bmatrix}").ToString();
     }
 
     public static string Text(WorkedSolution s, int digits) => Layout(s, new Style(false, digits), false);
@@ -79,7 +86,9 @@ public static class WorkedSolutionWriter
         w.Line($"Model: {Code(System.Text.RegularExpressions.Regex.Replace(s.Model, @"\s+", " "))}");
         w.Line($"Loss: {Code(s.LossName)}" + (s.LearningRate is double lr ? $"; learning rate η = {NumberFormat.RoundTrip(lr)}" : "") +
             (s.SinglePrecision ? "; float32 arithmetic" : "; float64 arithmetic"));
-        w.Line("Layout as in PyTorch: rows are examples; a linear layer's weight is [out][in] and computes x·Wᵀ + b.");
+        w.Line(s.Layout == WorkedSolutionLayout.Sheet
+            ? "Layout as on the sheets: rows are examples; a linear layer's weight is [in][out] and computes x·W + b."
+            : "Layout as in PyTorch: rows are examples; a linear layer's weight is [out][in] and computes x·Wᵀ + b.");
         w.Value("x", "x", s.X);
         w.Value("y", "y", s.Y);
 
@@ -155,6 +164,8 @@ public static class WorkedSolutionWriter
         var sb = new StringBuilder();
         sb.Append("{\n  \"model\": ").Append(Str(s.Model)).Append(",\n  \"loss_name\": ").Append(Str(s.LossName));
         sb.Append(",\n  \"precision\": ").Append(s.SinglePrecision ? "\"f32\"" : "\"f64\"");
+        // PyTorch's layout is the default and is not named, so that the JSON of the default stays as it always was.
+        if (s.Layout != WorkedSolutionLayout.Torch) sb.Append(",\n  \"layout\": ").Append(Str(s.Layout));
         sb.Append(",\n  \"x\": ").Append(T(s.X)).Append(",\n  \"y\": ").Append(T(s.Y));
         sb.Append(",\n  \"forward\": [");
         sb.Append(string.Join(",", s.Forward.Select(x =>

@@ -116,6 +116,21 @@ public static class Tensor
     }
 
     /// <summary>Formats a shape as [2, 3].</summary>
+    /// <summary>The row-major position of <paramref name="index"/> in a tensor of <paramref name="shape"/>; a clear refusal, naming <paramref name="where"/>, when it does not fit.</summary>
+    public static int FlatIndex(int[] shape, int[] index, string where)
+    {
+        if (index.Length != shape.Length)
+            throw new BackpropException($"{where}: index {Format(index)} has {index.Length} dimension(s); the tensor has shape {Format(shape)}");
+        int flat = 0;
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (index[d] < 0 || index[d] >= shape[d])
+                throw new BackpropException($"{where}: index {Format(index)} is outside shape {Format(shape)}");
+            flat = flat * shape[d] + index[d];
+        }
+        return flat;
+    }
+
     public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 
     /// <summary>Prepends a batch dimension to the shape of one example.</summary>

@@ -222,6 +222,28 @@ public sealed class BadInputTests : IDisposable
         ["unknown option"] = new(["--example", "seed003", "--bogus"], null, null, ["'--bogus'"]),
         ["unknown command"] = new([], null, null, ["unknown command 'frobnicate'; expected one of: grad, trace, gradcheck, examples"]) { Commands = ["frobnicate"] },
         ["unknown example to print"] = new(["seed999"], null, null, ["unknown example 'seed999'"]) { Commands = ["examples"] },
+        // backprop jacobian: what it is asked for must exist.
+        ["jacobian layer out of range"] = new(["--example", "seed003", "--layer", "4"], null, null, ["layer 4 is out of range: the model has 4 layers (0 to 3)"]) { Commands = ["jacobian"] },
+        ["jacobian example index out of range"] = new(["--example", "seed004-batch", "--example-index", "2"], null, null,
+            ["example index 2 is out of range: the data has 2 examples (0 to 1)"]) { Commands = ["jacobian"] },
+        ["jacobian negative example index"] = new(["--model", "$model", "--data", "$data", "--example-index", "-1"], Model, Data,
+            ["example index -1 is out of range: the data has 1 example (0 to 0)"]) { Commands = ["jacobian"] },
+        ["jacobian unknown wrt"] = new(["--example", "seed003", "--wrt", "1.weight"], null, null,
+            ["wrt '1.weight' is neither input, params nor a parameter of the model; its parameters: 0.weight, 0.bias, 2.weight, 2.bias"]) { Commands = ["jacobian"] },
+        ["jacobian wrt a parameter of another layer"] = new(["--example", "seed003", "--layer", "2", "--wrt", "0.weight"], null, null,
+            ["wrt '0.weight' is neither input, params nor a parameter of layer 2 (linear); its parameters: 2.weight, 2.bias"]) { Commands = ["jacobian"] },
+        ["jacobian params of a layer without"] = new(["--model", "$model", "--data", "$data", "--layer", "1", "--wrt", "params"], Model, Data,
+            ["wrt params: layer 1 (sigmoid) has no parameters"]) { Commands = ["jacobian"] },
+        ["jacobian loss of a layer"] = new(["--example", "seed003", "--of", "loss", "--layer", "0"], null, null, ["a layer's local Jacobian is of its output"]) { Commands = ["jacobian"] },
+        ["jacobian loss without a loss"] = new(["--model", "$model", "--data", "$data", "--of", "loss"], Model, Data, ["missing --loss"]) { Commands = ["jacobian"] },
+        ["jacobian without data"] = new(["--model", "$model"], Model, null, ["missing --data (or use --example NAME"]) { Commands = ["jacobian"] },
+        ["jacobian all with an example index"] = new(["--example", "seed003", "--all", "--example-index", "0"], null, null, ["--all and --example-index exclude each other"]) { Commands = ["jacobian"] },
+        ["jacobian check in f32"] = new(["--example", "seed003", "--check", "--precision", "f32"], null, null, ["--check compares in float64"]) { Commands = ["jacobian"] },
+        ["jacobian step without check"] = new(["--example", "seed003", "--step", "1e-4"], null, null, ["--step is the step of --check"]) { Commands = ["jacobian"] },
+        ["jacobian unknown layout"] = new(["--example", "seed003", "--layout", "numpy"], null, null, ["--layout: expected torch or sheet, got 'numpy'"]) { Commands = ["jacobian"] },
+        ["jacobian unknown of"] = new(["--example", "seed003", "--of", "input"], null, null, ["--of: expected output or loss, got 'input'"]) { Commands = ["jacobian"] },
+        ["jacobian unknown format"] = new(["--example", "seed003", "--format", "html"], null, null, ["--format: expected text, markdown, json or csv, got 'html'"]) { Commands = ["jacobian"] },
+        ["jacobian layer not an integer"] = new(["--example", "seed003", "--layer", "one"], null, null, ["--layer: expected an integer, got 'one'"]) { Commands = ["jacobian"] },
     };
 
     public static TheoryData<string> Names => [.. All.Keys];
@@ -273,7 +295,7 @@ public sealed class BadInputTests : IDisposable
     {
         Assert.True(All.Count >= 60, $"only {All.Count} cases");
         var commands = All.Values.SelectMany(c => c.Commands).ToHashSet();
-        Assert.Superset(new HashSet<string> { "grad", "trace", "gradcheck", "examples" }, commands);
+        Assert.Superset(new HashSet<string> { "grad", "trace", "gradcheck", "examples", "jacobian" }, commands);
         foreach (string loss in new[] { "mse", "bce", "cross_entropy", "hinge", "logistic", "perceptron", "multiclass_perceptron", "bce_with_logits" })
             Assert.Contains(All.Values, c => c.Args.Contains(loss));
     }

@@ -13,7 +13,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static readonly string[] ExampleNames = ["seed003", "seed000-cnn", "seed004", "seed004-batch", "seed001-regression"];
+    private static readonly string[] ExampleNames = ["seed003", "seed000-cnn", "seed004", "seed004-batch", "seed001-regression", "seed002-compose", "seed002-sum"];
 
     public static TheoryData<string> Examples => [.. ExampleNames];
 
@@ -29,7 +29,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void Examples_lists_all_five()
+    public void Examples_lists_all_seven()
     {
         string stdout = Ok("examples");
         var listed = stdout.Split('\n').Where(l => l.Length > 0 && !char.IsWhiteSpace(l[0]) && !l.StartsWith("Run ")).Select(l => l.Split(' ')[0]);

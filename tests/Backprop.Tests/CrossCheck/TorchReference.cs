@@ -26,6 +26,30 @@ internal static class TorchReference
     public static Outcome Run(string casesFile, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
+        var (output, unavailable) = RunScript(Script, casesFile, timeout);
+        if (output is null) return new Outcome(null, unavailable, watch.Elapsed);
+        using var doc = JsonDocument.Parse(output);
+        var results = new Dictionary<string, (GradResult?, string?)>();
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            try
+            {
+                results[p.Name] = (GradResult.Parse(p.Value, $"torch {p.Name}"), null);
+            }
+            catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException)
+            {
+                results[p.Name] = (null, e.Message);
+            }
+        }
+        return new Outcome(results, null, watch.Elapsed);
+    }
+
+    /// <summary>
+    /// Runs a script of tests/torch with --batch, the cases file on its standard input: its standard output, or null
+    /// and why torch is unavailable (python3 or torch missing, the script's exit code 3). Any other failure throws.
+    /// </summary>
+    public static (string? Output, string? Unavailable) RunScript(string script, string casesFile, TimeSpan timeout)
+    {
         var start = new ProcessStartInfo(Python)
         {
             RedirectStandardInput = true,
@@ -33,7 +57,7 @@ internal static class TorchReference
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Script);
+        start.ArgumentList.Add(script);
         start.ArgumentList.Add("--batch");
         Process process;
         try
@@ -42,7 +66,7 @@ internal static class TorchReference
         }
         catch (Win32Exception e)
         {
-            return new Outcome(null, $"{Python} cannot be started ({e.Message})", watch.Elapsed);
+            return (null, $"{Python} cannot be started ({e.Message})");
         }
         using (process)
         {
@@ -53,27 +77,14 @@ internal static class TorchReference
             if (!process.WaitForExit(timeout))
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"reference.py did not finish within {timeout.TotalSeconds} s");
+                throw new TimeoutException($"{System.IO.Path.GetFileName(script)} did not finish within {timeout.TotalSeconds} s");
             }
             process.WaitForExit(); // let the output readers finish
             string output = stdout.GetAwaiter().GetResult(), errors = stderr.GetAwaiter().GetResult().Trim();
-            if (process.ExitCode == NoTorch) return new Outcome(null, errors, watch.Elapsed);
+            if (process.ExitCode == NoTorch) return (null, errors);
             if (process.ExitCode != 0)
-                throw new InvalidOperationException($"reference.py failed with exit code {process.ExitCode}:\n{errors}");
-            using var doc = JsonDocument.Parse(output);
-            var results = new Dictionary<string, (GradResult?, string?)>();
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                try
-                {
-                    results[p.Name] = (GradResult.Parse(p.Value, $"torch {p.Name}"), null);
-                }
-                catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException)
-                {
-                    results[p.Name] = (null, e.Message);
-                }
-            }
-            return new Outcome(results, null, watch.Elapsed);
+                throw new InvalidOperationException($"{System.IO.Path.GetFileName(script)} failed with exit code {process.ExitCode}:\n{errors}");
+            return (output, null);
         }
     }
 }
