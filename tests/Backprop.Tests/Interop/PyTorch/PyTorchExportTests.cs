@@ -360,6 +360,30 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
         }
     }
 
+    /// <summary>The command: a model file with values gives a fresh recipe; options of the other format and bad counts are refused in one line.</summary>
+    [Fact]
+    public void The_export_command_writes_the_package_and_refuses_bad_options()
+    {
+        string file = Path.Combine(_dir, "seed003.json"), package = Path.Combine(_dir, "out");
+        File.WriteAllText(file, ModelFile.Write(BuiltIn<double>("seed003")));
+        var (code, stdout, stderr) = Cli("export", "--model", file, "--format", "pytorch", "--out", package);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("model.py, train.py, model.json, model.safetensors", stdout);
+        Assert.False(File.Exists(Path.Combine(package, PyTorchExport.OptimizerFile)));
+        Assert.Contains("\"epochs_done\": 0", File.ReadAllText(Path.Combine(package, "train.py")));
+        foreach (var (args, expected) in new[]
+        {
+            (new[] { "--format", "pytorch", "--include-preprocessing" }, "error: --include-preprocessing applies to --format onnx"),
+            (["--format", "onnx", "--epochs", "3"], "error: --epochs applies to --format pytorch"),
+            (["--format", "pytorch", "--epochs", "0"], "error: --epochs: expected at least 1, got 0"),
+        })
+        {
+            var result = Cli(["export", "--model", file, "--out", Path.Combine(_dir, "bad"), .. args]);
+            Assert.Equal(2, result.Code);
+            Assert.StartsWith(expected, result.Stderr);
+        }
+    }
+
     private string Csv()
     {
         string path = Path.Combine(_dir, "points.csv");
