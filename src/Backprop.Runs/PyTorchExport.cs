@@ -38,7 +38,7 @@ public static class PyTorchExport
     /// Exports what <c>backprop export --model</c> names: a trained model folder (with its checkpoint, the options,
     /// epochs done and optimiser state of the run) or a model file that gives every parameter's values (a fresh
     /// recipe with <c>backprop train</c>'s defaults). <paramref name="epochs"/> is the total number of epochs train.py
-    /// runs to, counting those done (default: the run's own default, 15, or one more than done when it did as many).
+    /// runs to, counting those done (default: one more than the checkpoint's epochs; 15, train's default, for a model file).
     /// Returns the files written.
     /// </summary>
     public static IReadOnlyList<string> Export(string source, string outDir, int? epochs = null)

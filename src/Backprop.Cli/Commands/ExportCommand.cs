@@ -27,7 +27,7 @@ internal static class ExportCommand
         };
         var epochs = new Option<int?>("--epochs")
         {
-            Description = "pytorch: the total number of epochs train.py trains to, counting those the run did (default: the run's 15, or one more than it did)",
+            Description = "pytorch: the total number of epochs train.py trains to, counting those the run did (default: one more than the run did; 15 for a model file)",
             HelpName = "N",
         };
         var command = new Command("export", "Export a model to ONNX (input 'input' [N, ...], output 'output') or to PyTorch (model.py, model.safetensors, train.py)");
