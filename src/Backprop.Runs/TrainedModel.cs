@@ -8,18 +8,26 @@ namespace Backprop.Runs;
 /// <summary>A model saved by a training run: model.json, model.safetensors and preprocessing.safetensors.</summary>
 public sealed record TrainedModel(Sequential<float> Model, DataPreparation Preparation)
 {
-    public static TrainedModel Load(string dir)
+    /// <summary>
+    /// Loads a model folder: model.json and model.safetensors (written by <c>backprop train</c>, by the exported
+    /// train.py, or by any <c>nn.Sequential</c> state_dict saved under Backprop's names), and preprocessing.safetensors
+    /// when there is one. Without it, inputs are prepared as <c>train</c> prepares <paramref name="dataset"/> without
+    /// --standardize (images divided by 255, CSV features as they are). A tensor that is missing, extra, of another
+    /// shape or of a dtype that is not a number is named in the error.
+    /// </summary>
+    public static TrainedModel Load(string dir, string dataset = "fashion-mnist")
     {
         if (!Directory.Exists(dir)) throw new BackpropException($"{dir}: no such model folder (expected the --out folder of 'backprop train')");
         string modelPath = Path.Combine(dir, RunFiles.Model), weightsPath = Path.Combine(dir, RunFiles.Weights), prePath = Path.Combine(dir, RunFiles.Preprocessing);
-        foreach (var path in new[] { modelPath, weightsPath, prePath })
+        foreach (var path in new[] { modelPath, weightsPath })
             if (!File.Exists(path)) throw new BackpropException($"{path}: missing; is {dir} the --out folder of a finished 'backprop train'?");
         var model = ModelFile.Load<float>(modelPath);
         var weights = SafetensorsFile.Read(weightsPath);
         Safetensors.LoadInto(weights, model);
         RunFolder.CheckConsistent(dir, model, weights);
         model.Eval(); // eval, predict, dream and export run a trained model with its running statistics, without dropout
-        return new TrainedModel(model, DataPreparation.Load(prePath));
+        var preparation = File.Exists(prePath) ? DataPreparation.Load(prePath) : new DataPreparation(DataPreparation.ScaleFor(dataset), null, null);
+        return new TrainedModel(model, preparation);
     }
 
     /// <summary>Prepares data as the model was trained: the same scaling and, if used, standardisation.</summary>

@@ -22,7 +22,7 @@ internal static class EvalCommand
         command.SetAction(parse => CommandRunner.Run(stderr, () =>
         {
             if (parse.GetValue(plot) is string plotPath) CommandRunner.OutputFile(plotPath, "--plot");
-            var trained = TrainedModel.Load(parse.GetValue(modelDir)!);
+            var trained = TrainedModel.Load(parse.GetValue(modelDir)!, parse.GetValue(dataset)!);
             var which = parse.GetValue(split) switch
             {
                 "test" => DataSplit.Test,

@@ -10,7 +10,7 @@ namespace Backprop.Cli.Commands;
 /// <summary>The options that name a problem: --model/--data/--loss, or --example; and the precision.</summary>
 internal sealed class ProblemOptions
 {
-    public readonly Option<string?> Model = new("--model") { Description = "Model file (JSON)", HelpName = "FILE" };
+    public readonly Option<string?> Model = new("--model") { Description = "Model file (JSON), or a model folder (model.json and model.safetensors, from train or PyTorch)", HelpName = "FILE|DIR" };
     public readonly Option<string?> Data = new("--data") { Description = "Data file (JSON): {\"x\": [...], \"y\": [...]}", HelpName = "FILE" };
     public readonly Option<string?> Loss = new("--loss") { Description = $"Loss: {string.Join(", ", LossFunctions.Names)}", HelpName = "NAME" };
     public readonly Option<string?> Example = new("--example") { Description = "A built-in example in place of --model/--data/--loss (see 'backprop examples')", HelpName = "NAME" };

@@ -3,8 +3,10 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Backprop.Data;
+using Backprop.IO;
 using Backprop.Losses;
 using Backprop.Models;
+using Backprop.Training;
 
 namespace Backprop.Examples;
 
@@ -19,8 +21,18 @@ public static class Problem
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var loss = LossFunctions.Create<T>(lossName);
+        // A model folder (model.json and model.safetensors, from 'backprop train' or PyTorch) or a model file.
+        string? weightsPath = null;
+        if (Directory.Exists(modelPath))
+        {
+            weightsPath = Path.Combine(modelPath, RunFiles.Weights);
+            modelPath = Path.Combine(modelPath, RunFiles.Model);
+            foreach (var path in new[] { modelPath, weightsPath })
+                if (!File.Exists(path)) throw new BackpropException($"{path}: missing; a model folder holds {RunFiles.Model} and {RunFiles.Weights}");
+        }
         var spec = ModelFile.Parse(ModelFile.ReadText(modelPath), modelPath);
         var model = ModelFile.Build<T>(spec, modelPath);
+        if (weightsPath is not null) Safetensors.LoadInto(weightsPath, model);
         var batch = CheckTargets(DataFile.Load<T>(dataPath, model.InputShape), model, loss, dataPath);
         // Building checked the parameters; the batch's activations are what the model makes of the data.
         var memory = MemoryEstimate.Training(ModelFile.Layout(spec, modelPath), Unsafe.SizeOf<T>(), batch.X.Shape[0], optimizerSlots: 0);

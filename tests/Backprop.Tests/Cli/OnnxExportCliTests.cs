@@ -90,7 +90,7 @@ public sealed class OnnxExportCliTests(ITestOutputHelper output) : IDisposable
     private const string WithValues = """{"input": [2], "layers": [{"type": "linear", "out": 1, "weight": [[1, 2]], "bias": [0]}]}""";
 
     [Theory]
-    [InlineData("export --model {good} --format tflite --out {root}/m.onnx", "error: --format: expected onnx, got 'tflite'")]
+    [InlineData("export --model {good} --format tflite --out {root}/m.onnx", "error: --format: expected onnx or pytorch, got 'tflite'")]
     [InlineData("export --model {root}/nowhere.json --out {root}/m.onnx", "error: {root}/nowhere.json: no such model file or trained model folder")]
     [InlineData("export --model {novalues} --out {root}/m.onnx", "error: {novalues}: layers[0] (linear): no weight values; an export needs every parameter's values")]
     [InlineData("export --model {good} --out {root}/m.onnx --include-preprocessing", "error: --include-preprocessing: {good} is a model file, which has no preprocessing")]
