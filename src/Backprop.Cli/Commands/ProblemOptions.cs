@@ -58,7 +58,7 @@ internal sealed class ProblemOptions
         var missing = new[] { ("--model", model), ("--data", data) }.Where(o => o.Item2 is null).Select(o => o.Item1).ToList();
         if (missing.Count > 0)
             throw new BackpropException($"missing {string.Join(", ", missing)} (or use --example NAME; 'backprop examples' lists them)");
-        var built = ModelFile.Load<T>(model!);
+        var built = Problem.LoadModel<T>(model!).Model;
         return (built, DataFile.Load<T>(data!, built.InputShape), null);
     }
 

@@ -21,7 +21,20 @@ public static class Problem
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var loss = LossFunctions.Create<T>(lossName);
-        // A model folder (model.json and model.safetensors, from 'backprop train' or PyTorch) or a model file.
+        var (model, spec, source) = LoadModel<T>(modelPath);
+        var batch = CheckTargets(DataFile.Load<T>(dataPath, model.InputShape), model, loss, dataPath);
+        // Building checked the parameters; the batch's activations are what the model makes of the data.
+        var memory = MemoryEstimate.Training(ModelFile.Layout(spec, source), Unsafe.SizeOf<T>(), batch.X.Shape[0], optimizerSlots: 0);
+        MemoryEstimate.Check(memory.Total, $"{dataPath}: a forward and backward pass over its {batch.X.Shape[0]} examples needs", $" ({memory})");
+        return new Problem<T>(model, loss, batch, learningRate);
+    }
+
+    /// <summary>
+    /// A model file, or a model folder (model.json and model.safetensors, from 'backprop train' or PyTorch): the built
+    /// model, its description and the path of the model file it came from.
+    /// </summary>
+    public static (Sequential<T> Model, ModelSpec Spec, string Source) LoadModel<T>(string modelPath) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         string? weightsPath = null;
         if (Directory.Exists(modelPath))
         {
@@ -33,11 +46,7 @@ public static class Problem
         var spec = ModelFile.Parse(ModelFile.ReadText(modelPath), modelPath);
         var model = ModelFile.Build<T>(spec, modelPath);
         if (weightsPath is not null) Safetensors.LoadInto(weightsPath, model);
-        var batch = CheckTargets(DataFile.Load<T>(dataPath, model.InputShape), model, loss, dataPath);
-        // Building checked the parameters; the batch's activations are what the model makes of the data.
-        var memory = MemoryEstimate.Training(ModelFile.Layout(spec, modelPath), Unsafe.SizeOf<T>(), batch.X.Shape[0], optimizerSlots: 0);
-        MemoryEstimate.Check(memory.Total, $"{dataPath}: a forward and backward pass over its {batch.X.Shape[0]} examples needs", $" ({memory})");
-        return new Problem<T>(model, loss, batch, learningRate);
+        return (model, spec, modelPath);
     }
 
     /// <summary>

@@ -35,6 +35,22 @@ public sealed class JacobianCliTests : IDisposable
     }
 
     [Fact]
+    public void A_model_folder_gives_the_Jacobian_of_its_weights()
+    {
+        // A folder as train or PyTorch leaves it: model.json without values, the weights in model.safetensors.
+        var problem = Problem.FromExample<double>("seed003");
+        string folder = Path.Combine(_dir, "run"), model = Path.Combine(_dir, "model.json"), data = Path.Combine(_dir, "data.json");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "model.json"), global::Backprop.Models.ModelFile.WriteArchitecture(global::Backprop.Models.ModelFile.ToSpec(problem.Model)));
+        global::Backprop.IO.Safetensors.SaveModel(Path.Combine(folder, "model.safetensors"), problem.Model);
+        var files = ProblemFiles.Of(problem, model, data);
+        File.WriteAllText(model, files.ModelJson);
+        File.WriteAllText(data, files.DataJson);
+        Assert.Equal(Ok("jacobian", "--model", model, "--data", data, "--wrt", "params"),
+            Ok("jacobian", "--model", folder, "--data", data, "--wrt", "params").Replace(folder, model));
+    }
+
+    [Fact]
     public void Json_holds_exact_values_labels_and_notes()
     {
         using var doc = JsonDocument.Parse(Ok("jacobian", "--example", "seed003", "--wrt", "params", "--format", "json"));
