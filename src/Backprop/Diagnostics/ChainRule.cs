@@ -10,8 +10,8 @@ namespace Backprop.Diagnostics;
 
 /// <summary>
 /// The chain rule of every backward step (<see cref="ChainRuleStep"/>), computed by the layers themselves: the local
-/// Jacobian's row j is the layer's own Backward of the unit upstream gradient e_j of example k, so it shows what the
-/// engine computes (for a linear layer that is W, for an element-wise activation a diagonal, for softmax
+/// Jacobian is <see cref="Jacobian"/>'s for that layer (row j: the layer's own Backward of the unit upstream gradient
+/// e_j of example k, the rest of the batch fixed), so it shows what the engine computes (for a linear layer that is W, for an element-wise activation a diagonal, for softmax
 /// diag(s) − s sᵀ). The LaTeX is written with the matrices of <c>trace --format markdown</c>.
 /// </summary>
 public static class ChainRule
@@ -40,20 +40,9 @@ public static class ChainRule
             var layer = m.Layers[i];
             int inSize = Tensor.SizeOf(layer.InputShape), outSize = Tensor.SizeOf(layer.OutputShape);
             string kind = layer switch { Linear<T> => "linear", Softmax<T> => "softmax", Activation<T> => "elementwise", _ => "jacobian" };
-            TensorValue? jacobian = null;
-            if ((long)inSize * outSize <= MaxJacobianEntries)
-            {
-                var values = new double[outSize * inSize];
-                var unit = new Tensor<T>(Tensor.Batched(n, layer.OutputShape));
-                for (int j = 0; j < outSize; j++)
-                {
-                    unit.Clear();
-                    unit[example * outSize + j] = T.One;
-                    var row = layer.Backward(unit);
-                    for (int c = 0; c < inSize; c++) values[j * inSize + c] = double.CreateChecked(row[example * inSize + c]);
-                }
-                jacobian = new TensorValue(values, [outSize, inSize]);
-            }
+            TensorValue? jacobian = (long)inSize * outSize <= MaxJacobianEntries
+                ? Jacobian.Compute(model, batch, new JacobianRequest { Example = example, Layer = i }).AsTensor()
+                : null;
             var outer = new List<(string, TensorValue, TensorValue, TensorValue)>();
             if (layer is Linear<T>)
             {
