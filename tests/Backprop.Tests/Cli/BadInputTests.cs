@@ -1,5 +1,7 @@
 using Backprop.Cli;
 
+using Backprop.Tests.Support;
+
 namespace Backprop.Tests.Cli;
 
 /// <summary>
@@ -300,11 +302,5 @@ public sealed class BadInputTests : IDisposable
             Assert.Contains(All.Values, c => c.Args.Contains(loss));
     }
 
-    internal static (int Code, string Stdout, string Stderr) Run(string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    internal static (int Code, string Stdout, string Stderr) Run(string[] args) => CliRun.Run(args);
 }

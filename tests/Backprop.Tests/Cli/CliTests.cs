@@ -4,6 +4,8 @@ using Backprop.Cli;
 using Backprop.Examples;
 using Backprop.Models;
 
+using Backprop.Tests.Support;
+
 namespace Backprop.Tests.Cli;
 
 /// <summary>The CLI's happy paths, run in-process through <see cref="Program.Run"/>.</summary>
@@ -20,13 +22,7 @@ public sealed class CliTests : IDisposable
     private static (int Code, string Stdout, string Stderr) Run(params string[] args) => BadInputTests.Run(args);
 
     /// <summary>Runs a command that must succeed and returns its stdout.</summary>
-    private static string Ok(params string[] args)
-    {
-        var (code, stdout, stderr) = Run(args);
-        Assert.True(code == ExitCodes.Ok, $"backprop {string.Join(' ', args)} exited {code}: {stderr}");
-        Assert.Equal("", stderr);
-        return stdout;
-    }
+    private static string Ok(params string[] args) => CliRun.Ok(args);
 
     [Fact]
     public void Examples_lists_all_seven()

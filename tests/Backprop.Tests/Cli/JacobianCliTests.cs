@@ -4,6 +4,8 @@ using Backprop.Cli;
 using Backprop.Diagnostics;
 using Backprop.Examples;
 
+using Backprop.Tests.Support;
+
 namespace Backprop.Tests.Cli;
 
 /// <summary>backprop jacobian: the formats, the options, and that it prints what the library computes.</summary>
@@ -13,13 +15,7 @@ public sealed class JacobianCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Ok(params string[] args)
-    {
-        var (code, stdout, stderr) = BadInputTests.Run(args);
-        Assert.True(code == ExitCodes.Ok, $"backprop {string.Join(' ', args)} exited {code}: {stderr}");
-        Assert.Equal("", stderr);
-        return stdout;
-    }
+    private static string Ok(params string[] args) => CliRun.Ok(args);
 
     private static double[][] Values(JsonElement e) =>
         e.GetProperty("values").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();

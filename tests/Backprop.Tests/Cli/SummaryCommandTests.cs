@@ -4,6 +4,8 @@ using Backprop.Cli;
 using Backprop.Examples;
 using Backprop.Models;
 
+using Backprop.Tests.Support;
+
 namespace Backprop.Tests.Cli;
 
 /// <summary>backprop summary on every built-in architecture and example, model files and trained model folders, and bad input.</summary>
@@ -13,13 +15,7 @@ public sealed class SummaryCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Ok(params string[] args)
-    {
-        var (code, stdout, stderr) = BadInputTests.Run(args);
-        Assert.True(code == ExitCodes.Ok, $"backprop {string.Join(' ', args)} exited {code}: {stderr}");
-        Assert.Equal("", stderr);
-        return stdout;
-    }
+    private static string Ok(params string[] args) => CliRun.Ok(args);
 
     public static TheoryData<string, string> Models()
     {

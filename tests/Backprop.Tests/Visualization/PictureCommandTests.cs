@@ -4,6 +4,8 @@ using Backprop.Cli;
 using Backprop.Visualization;
 using SkiaSharp;
 
+using Backprop.Tests.Support;
+
 namespace Backprop.Tests.Visualization;
 
 /// <summary>
@@ -30,21 +32,9 @@ public sealed class PictureCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args) => CliRun.Run(args);
 
-    private static string Ok(params string[] args)
-    {
-        var (code, stdout, stderr) = Run(args);
-        Assert.True(code == ExitCodes.Ok, $"backprop {string.Join(' ', args)} exited {code}: {stderr}");
-        Assert.Equal("", stderr);
-        return stdout;
-    }
+    private static string Ok(params string[] args) => CliRun.Ok(args);
 
     private static void AssertPng(string path, int? width = null, int? height = null)
     {
