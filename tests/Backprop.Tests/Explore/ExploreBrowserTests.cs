@@ -83,7 +83,8 @@ public class ExploreBrowserTests
         const string upstream = "\\frac{\\partial L}{\\partial h^{(3)}} = \\begin{bmatrix} 0.2932 & -0.2932 \\end{bmatrix}";
         Assert.Contains(upstream, annotations.Select(a => a.Trim()));
         Assert.Contains("$$" + upstream + "$$", markdown);
-        await page.WaitForSelectorAsync("#chain:not([hidden]) .katex");
+        // The chain panel is fetched after the step is shown: wait for layer 2's, not the previous step's (layer 3).
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll(\"#chain:not([hidden]) #chain-math annotation[encoding='application/x-tex']\")].some(a => a.textContent.includes('W^{(2)}'))");
         var chain = await page.Locator("#chain-math annotation[encoding='application/x-tex']").AllTextContentsAsync();
         Assert.Contains("W^{(2)}", chain.Single());
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "explore-backward.png"), FullPage = true });
