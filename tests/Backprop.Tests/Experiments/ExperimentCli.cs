@@ -1,4 +1,5 @@
 using Backprop.Cli;
+using Backprop.Tests.Support;
 using SkiaSharp;
 
 namespace Backprop.Tests.Experiments;
@@ -6,22 +7,10 @@ namespace Backprop.Tests.Experiments;
 /// <summary>Runs the CLI in-process and checks the pictures it writes.</summary>
 internal static class ExperimentCli
 {
-    public static (int Code, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    public static (int Code, string Stdout, string Stderr) Run(params string[] args) => CliRun.Run(args);
 
     /// <summary>Runs a command that must succeed (exit 0, nothing on stderr) and returns its stdout.</summary>
-    public static string Ok(params string[] args)
-    {
-        var (code, stdout, stderr) = Run(args);
-        Assert.True(code == ExitCodes.Ok, $"backprop {string.Join(' ', args)} exited {code}: {stderr}");
-        Assert.Equal("", stderr);
-        return stdout;
-    }
+    public static string Ok(params string[] args) => CliRun.Ok(args);
 
     /// <summary>Runs a command that must be refused as bad input: exit 2, one "error: " line naming <paramref name="fragment"/>, nothing on stdout.</summary>
     public static void BadInput(string fragment, params string[] args)

@@ -5,6 +5,8 @@ using Backprop.Models;
 using Backprop.Tensors;
 using Xunit.Abstractions;
 
+using Backprop.Tests.Support;
+
 namespace Backprop.Tests.Interop;
 
 /// <summary>
@@ -17,36 +19,16 @@ namespace Backprop.Tests.Interop;
 /// </summary>
 public sealed class SafetensorsTorchTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
+    private const string Python = PythonProcess.Path;
     private const double Tolerance = 1e-5;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("backprop-safetensors-torch-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static readonly Lazy<string?> Unavailable = new(() =>
-    {
-        if (!File.Exists(Python)) return $"{Python} not found";
-        var (code, _, stderr) = Run(["-c", "import torch, numpy"], TimeSpan.FromMinutes(2));
-        return code == 0 ? null : $"{Python} cannot import torch and numpy (install python3-torch): {stderr.Trim()}";
-    });
+    private static readonly Lazy<string?> Unavailable = new(() => PythonProcess.TorchUnavailable);
 
-    private static (int Code, string Stdout, string Stderr) Run(IEnumerable<string> arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Python} {string.Join(' ', arguments)} took longer than {timeout}");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Stdout, string Stderr) Run(IEnumerable<string> arguments, TimeSpan timeout) => PythonProcess.Run(arguments, timeout);
 
     /// <summary>False (after failing on CI, or writing a note elsewhere) when python3 with torch is not there.</summary>
     private bool TorchAvailable()

@@ -17,6 +17,8 @@ using Backprop.Tensors;
 using Backprop.Training;
 using Xunit.Abstractions;
 
+using Backprop.Tests.Support;
+
 namespace Backprop.Tests.Interop.PyTorch;
 
 /// <summary>
@@ -28,35 +30,14 @@ namespace Backprop.Tests.Interop.PyTorch;
 /// </summary>
 public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
+    private const string Python = PythonProcess.Path;
     private readonly string _dir = Directory.CreateTempSubdirectory("backprop-pytorch-export-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static readonly Lazy<string?> Unavailable = new(() =>
-    {
-        if (!File.Exists(Python)) return $"{Python} not found";
-        var (code, _, stderr) = RunPython(["-c", "import torch, numpy"], TimeSpan.FromMinutes(2));
-        return code == 0 ? null : $"{Python} cannot import torch and numpy (install python3-torch): {stderr.Trim()}";
-    });
+    private static readonly Lazy<string?> Unavailable = new(() => PythonProcess.TorchUnavailable);
 
-    private static (int Code, string Stdout, string Stderr) RunPython(IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
-    {
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Python} {string.Join(' ', arguments)} took longer than {timeout}");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Stdout, string Stderr) RunPython(IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null) => PythonProcess.Run(arguments, timeout, workingDirectory);
 
     private (string Stdout, string Stderr) Python_(params string[] arguments)
     {
