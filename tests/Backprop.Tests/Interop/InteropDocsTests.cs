@@ -21,7 +21,7 @@ namespace Backprop.Tests.Interop;
 /// </summary>
 public sealed class InteropDocsTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
+    private const string Python = PythonProcess.Path;
     private const string Marker = "<!-- tested by tests/Backprop.Tests/Interop/InteropDocsTests.cs -->";
 
     private readonly string _dir = Directory.CreateTempSubdirectory("backprop-interop-docs-").FullName;
@@ -43,7 +43,7 @@ public sealed class InteropDocsTests(ITestOutputHelper output) : IDisposable
     public void The_torch_snippet_in_the_docs_loads_a_trained_model_and_computes_its_outputs()
     {
         string snippet = TorchSnippet();
-        if (!File.Exists(Python) || Run(["-c", "import torch, numpy"], _dir).Code != 0)
+        if (PythonProcess.TorchUnavailable is not null)
         {
             if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail($"the docs' PyTorch snippet needs {Python} with torch (python3-torch) on CI");
             output.WriteLine($"skipped: {Python} with torch and numpy not found");
@@ -95,20 +95,6 @@ public sealed class InteropDocsTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"the docs' snippet: {actual.Length} outputs agree with Backprop, max |difference| {maxAbs:E2}");
     }
 
-    private static (int Code, string Stdout, string Stderr) Run(IReadOnlyList<string> arguments, string workingDirectory)
-    {
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Python} {string.Join(' ', arguments)} took longer than 5 minutes");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Stdout, string Stderr) Run(IReadOnlyList<string> arguments, string workingDirectory) =>
+        PythonProcess.Run(arguments, TimeSpan.FromMinutes(5), workingDirectory);
 }
