@@ -368,7 +368,10 @@ def run(args, rank, world):
     test_loss, test_acc = evaluate(args, net, test_x, y_test, device)
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
     digest = __import__("hashlib").sha256(b"".join(t.numpy().tobytes() for t in state.values())).hexdigest()
-    print(f"rank {rank}: weights sha256 {digest}", flush=True)
+    # Every rank prints this line, so it goes out in one write: print() writes the text and the newline separately,
+    # and two ranks sharing a pipe interleaved them ("...rank 0: ...aerank 1: ...").
+    sys.stdout.flush()
+    os.write(sys.stdout.fileno(), f"rank {rank}: weights sha256 {digest}\n".encode())
     if rank == 0:
         print(f"test loss {test_loss:.6f} accuracy {test_acc:.4f} ({int(round(test_acc * len(test_x)))}/{len(test_x)})", flush=True)
         os.makedirs(args.out, exist_ok=True)
