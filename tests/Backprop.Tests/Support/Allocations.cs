@@ -10,7 +10,7 @@ public static class Allocations
     /// in every try, so the minimum is zero exactly when the code allocates nothing.
     /// </summary>
     /// <param name="counter">The byte count to difference; default: this thread's allocations.</param>
-    public static long Fewest(Action action, Func<long>? counter = null, int tries = 3)
+    public static long Fewest(Action action, Func<long>? counter = null, int tries = 5)
     {
         counter ??= GC.GetAllocatedBytesForCurrentThread;
         action();
