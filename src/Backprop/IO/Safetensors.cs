@@ -214,10 +214,8 @@ public static class Safetensors
                 foreach (T v in value.Span)
                     if (!T.IsFinite(v))
                         throw new BackpropException($"{file.Source}: tensor '{name}' holds NaN or infinite values (allowNonFinite: true loads them anyway)");
-            if (name.EndsWith(".running_var", StringComparison.Ordinal))
-                foreach (T v in value.Span)
-                    if (!(v > T.Zero))
-                        throw new BackpropException($"{file.Source}: tensor '{name}' holds {v}, but a variance must be > 0");
+            if (BatchNorm.BufferProblem<T>(name[(name.IndexOf('.') + 1)..], value.Span) is string problem)
+                throw new BackpropException($"{file.Source}: tensor '{name}': {problem}");
             values.Add((target, value));
         }
         foreach (var (target, value) in values) target.CopyFrom(value);

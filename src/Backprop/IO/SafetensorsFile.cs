@@ -284,11 +284,6 @@ public sealed class SafetensorsFile
         _tensors.TryGetValue(name, out var t) ? t : throw new BackpropException($"{Source}: no tensor '{JsonInput.Shown(name)}'; the file has: {string.Join(", ", Names.Take(20).Select(n => JsonInput.Shown(n)))}{(Names.Count > 20 ? ", ..." : "")}");
 
     /// <summary>
-    /// The tensor converted to <typeparamref name="T"/>: F32 and F64 (exact when the precision matches, bit for bit),
-    /// F16 and BF16 (exact). Values are returned as stored, NaN and infinities included (see <see cref="AllFinite(string)"/>);
-    /// a finite F64 value too large for float is an error rather than a silent infinity.
-    /// </summary>
-    /// <summary>
     /// An I64 tensor (PyTorch's num_batches_tracked) as <typeparamref name="T"/>: each value must be a whole number
     /// that <typeparamref name="T"/> holds exactly (up to 2^24 in float, 2^53 in double).
     /// </summary>
@@ -308,6 +303,11 @@ public sealed class SafetensorsFile
         return new Tensor<T>(values, (int[])entry.Shape.Clone());
     }
 
+    /// <summary>
+    /// The tensor converted to <typeparamref name="T"/>: F32 and F64 (exact when the precision matches, bit for bit),
+    /// F16 and BF16 (exact). Values are returned as stored, NaN and infinities included (see <see cref="AllFinite(string)"/>);
+    /// a finite F64 value too large for float is an error rather than a silent infinity.
+    /// </summary>
     public Tensor<T> Get<T>(string name) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (entry, bytes) = Lookup(name);

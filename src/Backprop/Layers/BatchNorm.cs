@@ -38,14 +38,32 @@ public abstract record BatchNorm(double Eps, double? Momentum, bool Affine, bool
             if (!affine && values.ContainsKey(name)) throw f.Error(name, "the layer has no weight and bias (\"affine\": false)");
         foreach (string name in ValueNames[2..])
             if (!track && values.ContainsKey(name)) throw f.Error(name, "the layer keeps no running statistics (\"track_running_stats\": false)");
-        if (values.TryGetValue("running_var", out var variance))
-            for (int k = 0; k < variance.Values.Length; k++)
-                if (!(variance.Values[k] > 0))
-                    throw f.Error("running_var", $"element {k} is {NumberFormat.RoundTrip(variance.Values[k])}, but a variance must be > 0");
-        if (values.TryGetValue("num_batches_tracked", out var count) &&
-            (count.Shape.Length != 0 || count.Values[0] < 0 || count.Values[0] != Math.Floor(count.Values[0]) || count.Values[0] > 1L << 53))
+        foreach (string name in ValueNames[2..])
+            if (values.TryGetValue(name, out var given) && BufferProblem<double>(name, given.Values) is string problem)
+                throw f.Error(name, problem);
+        if (values.TryGetValue("num_batches_tracked", out var count) && count.Shape.Length != 0)
             throw f.Error("num_batches_tracked", "expected one whole number ≥ 0 (the count of batches seen in training mode)");
         return (eps, momentum, affine, track, values);
+    }
+
+    /// <summary>
+    /// Why these values cannot be the buffer <paramref name="buffer"/> ("running_var": a variance ≤ 0 or NaN;
+    /// "num_batches_tracked": not a whole number ≥ 0), or null when they can. Model files, safetensors files and
+    /// checkpoints all go through this one rule, since a bad value would turn every later running statistic into NaN.
+    /// </summary>
+    public static string? BufferProblem<T>(string buffer, ReadOnlySpan<T> values) where T : IFloatingPointIeee754<T>
+    {
+        for (int k = 0; k < values.Length; k++)
+        {
+            T v = values[k];
+            if (buffer == "running_var" && !(v > T.Zero))
+                return $"element {k} is {Shown(v)}, but a variance must be > 0";
+            if (buffer == "num_batches_tracked" && (!(v >= T.Zero) || T.Floor(v) != v || v > T.CreateChecked(1L << 53)))
+                return $"{Shown(v)} is not a count: expected one whole number ≥ 0 (the count of batches seen in training mode)";
+        }
+        return null;
+
+        static string Shown(T v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Same shape out; weight and bias [channels] when affine; the running statistics when tracked.</summary>

@@ -205,4 +205,47 @@ public sealed class SafetensorsModelTests : IDisposable
         var model = Build<float>("""{"input": [2], "layers": [{"type": "linear", "out": 2, "bias": false}]}""");
         AssertLoadFails(path, model, $"{path}: tensor '0.weight': dtype I32 cannot be read as Single; supported: F32, F64, F16, BF16");
     }
+
+    /// <summary>
+    /// A running variance ≤ 0 or a count that is not a whole number ≥ 0 would make every later running statistic NaN
+    /// (momentum null divides by the count), so a safetensors file holding one is refused as a model file is.
+    /// </summary>
+    [Theory]
+    [InlineData("running_var", "F32", "{\"input\": [2], \"layers\": [{\"type\": \"batchnorm1d\"}]}", 0.0, "tensor '0.running_var': element 1 is 0, but a variance must be > 0")]
+    [InlineData("running_var", "F32", "{\"input\": [2], \"layers\": [{\"type\": \"batchnorm1d\"}]}", double.NaN, "tensor '0.running_var': element 1 is NaN, but a variance must be > 0")]
+    [InlineData("num_batches_tracked", "I64", "{\"input\": [2], \"layers\": [{\"type\": \"batchnorm1d\", \"momentum\": null}]}", -1.0, "tensor '0.num_batches_tracked': -1 is not a count")]
+    [InlineData("num_batches_tracked", "F32", "{\"input\": [2], \"layers\": [{\"type\": \"batchnorm1d\"}]}", 1.5, "tensor '0.num_batches_tracked': 1.5 is not a count")]
+    public void Buffers_that_cannot_be_batch_statistics_are_refused(string buffer, string dtype, string json, double bad, string expected)
+    {
+        string path = PathOf("bn.safetensors");
+        var model = Build<float>(json);
+        var tensors = Safetensors.StateDict(model).Select(p => (p.Name, p.Tensor.Clone())).ToList();
+        var target = tensors.Single(t => t.Name == "0." + buffer).Item2;
+        target[target.Length - 1] = (float)bad;
+        Safetensors.Save(path, tensors);
+        if (dtype == "I64") RewriteAsInt64(path, "0." + buffer, (long)bad);
+        var into = Build<float>(json);
+        into.Layers[0].Buffers.Single(b => b.Name == "running_mean").Value.Fill(7f);
+        var e = Assert.Throws<BackpropException>(() => Safetensors.LoadInto(path, into, allowNonFinite: true));
+        Assert.StartsWith($"{path}: {expected}", e.Message);
+        Assert.All(into.Layers[0].Buffers.Single(b => b.Name == "running_mean").Value.Span.ToArray(), v => Assert.Equal(7f, v)); // left as it was
+    }
+
+    /// <summary>Rewrites one scalar F32 tensor of a file as PyTorch stores num_batches_tracked: an I64.</summary>
+    private static void RewriteAsInt64(string path, string name, long value)
+    {
+        var file = Safetensors.Read(path);
+        var header = new System.Text.StringBuilder("{");
+        var data = new List<byte>();
+        foreach (var entry in file.Entries)
+        {
+            byte[] bytes = entry.Name == name ? BitConverter.GetBytes(value) : file.Bytes(entry.Name).ToArray();
+            string dtype = entry.Name == name ? "I64" : entry.Dtype;
+            if (header.Length > 1) header.Append(',');
+            header.Append($"\"{entry.Name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{string.Join(',', entry.Shape)}],\"data_offsets\":[{data.Count},{data.Count + bytes.Length}]}}");
+            data.AddRange(bytes);
+        }
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header.Append('}').ToString());
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. data]);
+    }
 }
