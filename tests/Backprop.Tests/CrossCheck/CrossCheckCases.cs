@@ -43,7 +43,8 @@ internal static class CrossCheckCases
 
     public static readonly IReadOnlyList<string> Families =
         [.. Activations.Select(a => "mlp-" + a), "conv1d", "conv2d-maxpool", "conv2d-avgpool", "softmax",
-         "mlp-batchnorm-train", "mlp-batchnorm-eval", "conv2d-batchnorm-train", "conv2d-batchnorm-eval"];
+         "mlp-batchnorm-train", "mlp-batchnorm-eval", "conv2d-batchnorm-train", "conv2d-batchnorm-eval",
+         "conv1d-batchnorm-train", "conv1d-batchnorm-eval"];
 
     /// <summary>
     /// Batches closer than this (times the input scale) to a kink (a ReLU input near 0, a max-pool near-tie, a margin
@@ -138,7 +139,7 @@ internal static class CrossCheckCases
     private static ModelSpec Architecture(string family, string lossName, TargetKind target, Rng rng)
     {
         Builder b;
-        bool flatOutput = true;
+        bool flatOutput = true, softmaxHead = family == "softmax";
         switch (family)
         {
             case "conv1d":
@@ -201,6 +202,20 @@ internal static class CrossCheckCases
                 flatOutput = b.Rng.NextInt(5) < 3;
                 break;
             }
+            case "conv1d-batchnorm-train" or "conv1d-batchnorm-eval":
+            {
+                // batchnorm1d on [C, L] (statistics over the batch and the length), and half the time a softmax head
+                bool training = family.EndsWith("-train", StringComparison.Ordinal);
+                b = new Builder([1 + rng.NextInt(3), 3 + rng.NextInt(6)], rng);
+                int length = b.Shape[1], padding = b.Between(0, 1);
+                b.Add(new Conv1d(b.Between(1, 4), b.Between(1, Math.Min(3, length + 2 * padding)), 1, padding, !training && b.Bias()));
+                b.Add(BatchNormOf(b, training, twoD: false));
+                b.Add(Activation(b.Pick([.. Activations]), b));
+                b.Add(new Dropout(training ? 0 : b.Pick(0.0, 0.5)));
+                flatOutput = b.Rng.NextInt(5) < 3;
+                softmaxHead = b.Rng.NextInt(2) == 0;
+                break;
+            }
             default:
             {
                 // mlp-<activation>, or softmax: an MLP with random activations and a softmax head.
@@ -216,7 +231,7 @@ internal static class CrossCheckCases
             }
         }
 
-        bool softmax = family == "softmax";
+        bool softmax = softmaxHead;
         bool needsFlat = softmax || target is TargetKind.ClassIndices or TargetKind.Signs || flatOutput;
         if (needsFlat && b.Shape.Length > 1) b.Add(new Flatten());
         bool flat = b.Shape.Length == 1;

@@ -50,15 +50,16 @@ public sealed class InteropDocsTests(ITestOutputHelper output) : IDisposable
             return;
         }
 
-        // A trained model folder with most layer types, standardised inputs: runs/latest, where the snippet looks.
+        // A trained model folder with most layer types (BatchNorm and Dropout too), standardised inputs: runs/latest, where the snippet looks.
         string data = SyntheticIdx.Write(Path.Combine(_dir, "data"));
         string modelJson = Path.Combine(_dir, "model.json");
         File.WriteAllText(modelJson, """
             {"input": [1, 6, 6], "layers": [
-              {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "padding": 1}, {"type": "relu", "scale": 2},
+              {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "padding": 1}, {"type": "batchnorm2d"}, {"type": "relu", "scale": 2},
               {"type": "maxpool2d", "kernel_size": 2}, {"type": "avgpool2d", "kernel_size": [2, 1], "stride": 1},
-              {"type": "flatten"}, {"type": "linear", "out": 12}, {"type": "gelu"},
-              {"type": "linear", "out": 8, "bias": false}, {"type": "softplus", "beta": 2}, {"type": "linear", "out": 8},
+              {"type": "flatten"}, {"type": "linear", "out": 12}, {"type": "gelu"}, {"type": "dropout", "p": 0.3},
+              {"type": "linear", "out": 8, "bias": false}, {"type": "batchnorm1d", "affine": false, "momentum": null},
+              {"type": "softplus", "beta": 2}, {"type": "linear", "out": 8},
               {"type": "leaky_relu", "negative_slope": 0.1}, {"type": "linear", "out": 8}, {"type": "tanh"},
               {"type": "linear", "out": 3}]}
             """);
