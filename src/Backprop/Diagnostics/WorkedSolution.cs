@@ -59,6 +59,9 @@ public sealed record WorkedSolution(
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var m = model.Clone();
+        // The loss after the update is recomputed with the same dropout masks, so that it differs from the loss before
+        // only by what the update changed (in training mode, a new draw would change it by itself).
+        var masks = m.Context.Generator.State;
         int n = batch.X.Shape[0];
         var forward = new List<ForwardStep>();
         Tensor<T> x;
@@ -101,6 +104,7 @@ public sealed record WorkedSolution(
                 for (int k = 0; k < v.Length; k++) v[k] -= eta * d[k];
                 updates.Add(new ParameterUpdate(name, before, TensorValue.Of(p.Grad), TensorValue.Of(p.Value)));
             }
+            m.Context.Generator.State = masks;
             after = Recompute(m, loss, batch);
 
             var withParameters = Enumerable.Range(0, m.Layers.Count).Where(i => m.Layers[i].Parameters.Count > 0).ToList();

@@ -202,4 +202,24 @@ public class BatchNormDropoutTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>
+    /// In training mode the worked solution's "loss after the update" uses the dropout masks of the pass before it, so
+    /// with a learning rate of 0 it is the loss itself, bit for bit (new masks would change it with no update at all).
+    /// </summary>
+    [Fact]
+    public void The_loss_after_the_update_keeps_the_dropout_masks()
+    {
+        var model = ModelFile.Build<double>(ModelFile.Parse("""
+            {"input": [4], "seed": 7, "layers": [{"type": "linear", "out": 6}, {"type": "batchnorm1d"}, {"type": "relu"},
+              {"type": "dropout", "p": 0.5}, {"type": "linear", "out": 2}, {"type": "dropout", "p": 0.5}]}
+            """, "model"), "model");
+        var batch = Backprop.Data.DataFile.Parse<double>("""{"x": [[1, -2, 0.5, 3], [0.1, 0.2, -0.3, 0.4], [2, 1, 0, -1]], "y": [[1, 0], [0, 1], [1, 1]]}""", "data", [4]);
+        var loss = LossFunctions.Create<double>("mse");
+        var still = WorkedSolution.Solve(model, loss, batch, learningRate: 0);
+        Assert.Equal(still.Loss, still.After!.Loss);
+        Assert.Equal(still.Forward[^1].Output.Values, still.After.Output.Values);
+        var moved = WorkedSolution.Solve(model, loss, batch, learningRate: 0.1);
+        Assert.True(moved.After!.Loss < moved.Loss, $"one SGD step on the same masks lowers the loss: {moved.Loss} then {moved.After.Loss}");
+    }
 }
