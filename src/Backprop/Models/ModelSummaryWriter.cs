@@ -28,7 +28,9 @@ public static class ModelSummaryWriter
     private const int TextColumns = 3;
 
     /// <summary>A layer as PyTorch prints a module: <c>conv2d(out_channels=32, kernel_size=3, stride=1, padding=1)</c>.</summary>
-    public static string Describe(ModelSummaryRow row) => $"{row.Type}({Regex.Replace(row.Arguments, "\"([A-Za-z_]+)\": ", "$1=")})";
+    /// Exponents are written as Python writes them (eps=1e-05, not the model file's 1E-05).
+    public static string Describe(ModelSummaryRow row) =>
+        $"{row.Type}({Regex.Replace(Regex.Replace(row.Arguments, "\"([A-Za-z_]+)\": ", "$1="), @"(\d)E([+-]?\d)", "$1e$2")})";
 
     /// <summary>123,456: counts with thousands separators, as torchinfo and Keras print them.</summary>
     private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
@@ -68,7 +70,7 @@ public static class ModelSummaryWriter
     }
 
     private static string Header(ModelSummary s) =>
-        $"{s.Source}: input {Shape(s, s.InputShape)}, output {Shape(s, s.OutputShape)}, {s.Layers.Count} layers, batch size {s.BatchSize}; "
+        $"{s.Source}: input {Shape(s, s.InputShape)}, output {Shape(s, s.OutputShape)}, {s.Layers.Count} {(s.Layers.Count == 1 ? "layer" : "layers")}, batch size {s.BatchSize}; "
         + "multiply-adds per example, activations for the batch (float32)";
 
     public static string Text(ModelSummary s)
