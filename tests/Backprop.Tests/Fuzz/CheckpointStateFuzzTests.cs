@@ -22,13 +22,6 @@ public sealed class CheckpointStateFuzzTests(ITestOutputHelper output) : IDispos
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private sealed class Silent : ITrainingReporter
-    {
-        public void Message(string text) { }
-        public void EpochStarted(int epoch, int epochs, int examples) { }
-        public void Batch(BatchProgress progress) { }
-        public void EpochFinished(EpochMetrics metrics) { }
-    }
 
     [Fact]
     public void Mutated_checkpoints_resume_or_are_refused()
@@ -38,7 +31,7 @@ public sealed class CheckpointStateFuzzTests(ITestOutputHelper output) : IDispos
         var spec = new ModelSpec { Input = parsed.Input, Layers = parsed.Layers, Seed = 1 };
         var options = new TrainingOptions { Epochs = 1, BatchSize = 16, LearningRate = 0.1, Schedule = "constant", Seed = 1 };
         string good = Path.Combine(_root, "good");
-        TrainingRun.Run(spec, data, options, good, new Silent());
+        TrainingRun.Run(spec, data, options, good, new RecordingReporter());
         var original = SafetensorsFile.Read(Path.Combine(good, RunFiles.Checkpoint));
         var tensors = original.Names.Select(n => (Name: n, Values: original.Get<float>(n).Span.ToArray(), Shape: original.Entry(n).Shape)).ToList();
         string state = original.Metadata[RunState.Key];
@@ -68,7 +61,7 @@ public sealed class CheckpointStateFuzzTests(ITestOutputHelper output) : IDispos
             fuzz.Run(i, tensorEdit ? "tensor edit" : "state edit", input, 256L << 20, () =>
             {
                 Safetensors.Save(checkpoint, copies, new Dictionary<string, string> { [RunState.Key] = edited });
-                TrainingRun.Run(spec, data, options with { Epochs = 2 }, run, new Silent(), resume: true);
+                TrainingRun.Run(spec, data, options with { Epochs = 2 }, run, new RecordingReporter(), resume: true);
                 return Fuzzer.Outcome.Ok;
             }, mustRefuse: tensorEdit);
         }

@@ -95,7 +95,7 @@ public sealed class MemoryEstimateTests : IDisposable
         var parsed = ModelFile.Parse(HugeActivations, "model");
         var options = new TrainingOptions { Epochs = 1, BatchSize = 512 };
         var clock = Stopwatch.StartNew();
-        var e = Assert.Throws<BackpropException>(() => TrainingRun.Run(parsed, dataset, options, Path.Combine(_files.Directory, "run"), new NullReporter()));
+        var e = Assert.Throws<BackpropException>(() => TrainingRun.Run(parsed, dataset, options, Path.Combine(_files.Directory, "run"), new RecordingReporter()));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{clock.Elapsed}");
         Assert.Matches(@"^training needs about [\d.]+ TB \(parameters 32 bytes, gradients 32 bytes, optimizer state 32 bytes, convolution buffers 2 GB, activations for a batch of 512: [\d.]+ TB\), more than the .* of memory available; lower --batch-size or use a smaller model$", e.Message);
         Assert.False(File.Exists(Path.Combine(_files.Directory, "run", RunFiles.Checkpoint)));
@@ -112,11 +112,4 @@ public sealed class MemoryEstimateTests : IDisposable
         Assert.Contains("activations for a batch of 200: ", stderr);
     }
 
-    private sealed class NullReporter : ITrainingReporter
-    {
-        public void Message(string text) { }
-        public void EpochStarted(int epoch, int epochs, int examples) { }
-        public void Batch(BatchProgress progress) { }
-        public void EpochFinished(EpochMetrics metrics) { }
-    }
 }

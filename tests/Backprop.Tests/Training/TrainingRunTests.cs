@@ -13,14 +13,6 @@ public sealed class TrainingRunTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private sealed class SilentReporter : ITrainingReporter
-    {
-        public readonly List<EpochMetrics> Epochs = [];
-        public void Message(string text) { }
-        public void EpochStarted(int epoch, int epochs, int examples) { }
-        public void Batch(BatchProgress progress) { }
-        public void EpochFinished(EpochMetrics metrics) => Epochs.Add(metrics);
-    }
 
     private static ModelSpec Spec(ulong seed)
     {
@@ -34,7 +26,7 @@ public sealed class TrainingRunTests : IDisposable
 
     private (TrainingResult Result, byte[] Weights) Train(string dataset, string outDir, TrainingOptions options, bool resume = false)
     {
-        var result = TrainingRun.Run(Spec(options.Seed), dataset, options, outDir, new SilentReporter(), resume);
+        var result = TrainingRun.Run(Spec(options.Seed), dataset, options, outDir, new RecordingReporter(), resume);
         return (result, File.ReadAllBytes(Path.Combine(outDir, RunFiles.Weights)));
     }
 
@@ -105,8 +97,11 @@ public sealed class TrainingRunTests : IDisposable
         var spec = new ModelSpec { Input = parsed.Input, Layers = parsed.Layers, Seed = 7 };
         byte[] Run(string dir, TrainingOptions options, bool resume)
         {
-            var result = TrainingRun.Run(spec, data, options, dir, new SilentReporter(), resume);
+            var reporter = new RecordingReporter();
+            var result = TrainingRun.Run(spec, data, options, dir, reporter, resume);
             Assert.True(result.TestAccuracy > 0.8, $"test accuracy {result.TestAccuracy}");
+            // a restart from the same seed would end with the same weights too: the run must really have resumed
+            if (resume) Assert.Contains($"resuming after epoch 1 of {options.Epochs}", reporter.Messages);
             return File.ReadAllBytes(Path.Combine(dir, RunFiles.Weights));
         }
         var whole = Run(Path.Combine(_root, "bn-whole"), Options, false);

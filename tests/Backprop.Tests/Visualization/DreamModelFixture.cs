@@ -25,7 +25,7 @@ public sealed class DreamModelFixture : IDisposable
         foreach (var (dir, standardize) in new[] { (Plain, false), (Standardized, true) })
         {
             var spec = new ModelSpec { Input = parsed.Input, Layers = parsed.Layers, Seed = 3 };
-            var result = TrainingRun.Run(spec, Dataset, options with { Standardize = standardize }, Path.Combine(Root, dir), new SilentReporter());
+            var result = TrainingRun.Run(spec, Dataset, options with { Standardize = standardize }, Path.Combine(Root, dir), new RecordingReporter());
             if (result.TestAccuracy < 0.9) throw new InvalidOperationException($"the {dir} test model reached only {result.TestAccuracy} test accuracy");
         }
     }
@@ -51,11 +51,4 @@ public sealed class DreamModelFixture : IDisposable
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 
-    private sealed class SilentReporter : ITrainingReporter
-    {
-        public void Message(string text) { }
-        public void EpochStarted(int epoch, int epochs, int examples) { }
-        public void Batch(BatchProgress progress) { }
-        public void EpochFinished(EpochMetrics metrics) { }
-    }
 }
