@@ -23,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The model file (architecture only), as Backprop wrote it to model.json.
 ARCHITECTURE = json.loads(r'''{{ARCHITECTURE}}''')
 INPUT_SHAPE = tuple(ARCHITECTURE["input"])
+OUTPUT_SHAPE = tuple({{OUTPUT_SHAPE}})  # of one example: (classes,) for a classifier
 
 
 class ScaledReLU(nn.Module):
