@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
+using Backprop.Data;
 using Backprop.IO;
 using Backprop.Layers;
 using Backprop.Models;
@@ -19,7 +20,8 @@ namespace Backprop.Runs;
 /// reader and writer (struct, json, numpy), since Debian ships no <c>safetensors</c> package.</item>
 /// <item><c>model.safetensors</c>: the weights and buffers (running statistics, num_batches_tracked), in the model's precision.</item>
 /// <item><c>train.py</c>: the same recipe (loss, optimiser and its state, schedule, batch size, seed, split, orders,
-/// preprocessing, augmentation) on one process or several (DistributedDataParallel, gloo or NCCL).</item>
+/// the model's preprocessing, augmentation, early stopping and its state) and the same checks as <c>backprop train</c>,
+/// on one process or several (DistributedDataParallel, gloo or NCCL).</item>
 /// <item><c>model.json</c>, <c>preprocessing.safetensors</c> (with a trained model) and <c>optimizer.safetensors</c>
 /// (with a checkpoint): what train.py reads and writes back, so that its output folder opens in Backprop.</item>
 /// </list>
@@ -136,8 +138,10 @@ public static class PyTorchExport
                 throw new BackpropException($"{path}: tensor '{name}' is {Backprop.Tensors.Tensor.Format(value.Shape)} but the parameter's state is {Backprop.Tensors.Tensor.Format(tensor.Shape)}");
             tensors.Add((name, value));
         }
-        string dataset = state.Dataset?.Name ?? "fashion-mnist";
-        return new PyTorchRecipe(options with { Epochs = 0 }, 0, state.EpochsDone, dataset, tensors, state.OptimizerSteps);
+        // train.py runs from any directory: a dataset the run named by relative paths is written down with full ones
+        string dataset = DatasetSource.WithFullPaths(state.Dataset?.Name ?? "fashion-mnist");
+        return new PyTorchRecipe(options with { Epochs = 0 }, 0, state.EpochsDone, dataset, tensors, state.OptimizerSteps,
+            state.BestValidationLoss, state.EpochsWithoutImprovement);
     }
 
     /// <summary>The text of model.py: the template with the architecture and one line per layer.</summary>
@@ -151,6 +155,7 @@ public static class PyTorchExport
         return Template(ModelScript)
             .Replace("{{TITLE}}", Title(title))
             .Replace("{{ARCHITECTURE}}", PythonRaw(ModelFile.Describe(model)))
+            .Replace("{{OUTPUT_SHAPE}}", $"[{string.Join(", ", model.OutputShape)}]")
             .Replace("{{LAYERS}}\n", layers.ToString());
     }
 
@@ -165,11 +170,19 @@ public static class PyTorchExport
             ["nesterov"] = o.Nesterov, ["weight_decay"] = o.WeightDecay, ["schedule"] = o.Schedule, ["loss"] = o.Loss,
             ["label_smoothing"] = o.LabelSmoothing, ["seed"] = o.Seed, ["validation"] = o.ValidationFraction,
             ["standardize"] = o.Standardize, ["flip"] = o.FlipHorizontally, ["shift"] = o.MaxShift, ["limit"] = o.Limit,
-            ["label_column"] = o.LabelColumn,
+            ["label_column"] = o.LabelColumn, ["patience"] = o.Patience,
         };
         string json = JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["options"] = options, ["epochs"] = recipe.Epochs, ["epochs_done"] = recipe.EpochsDone, ["dataset"] = recipe.Dataset,
+            // early stopping goes on from where the run left it (null: no validation loss yet)
+            ["best_validation_loss"] = double.IsFinite(recipe.BestValidationLoss) ? recipe.BestValidationLoss : null,
+            ["epochs_without_improvement"] = recipe.EpochsWithoutImprovement,
+            // what `backprop train` takes for --lr when it is not given, per optimiser
+            ["default_lr"] = OptimizerFactory.Names.ToDictionary(name => name, TrainingOptions.DefaultLearningRate),
+            // the batches of `backprop eval`: a model whose outputs depend on the batch (batch normalisation without
+            // running statistics) gets the test figures eval gives for the folder train.py writes
+            ["evaluation_batch_size"] = Classifier<float>.DefaultBatchSize,
         }, new JsonSerializerOptions { WriteIndented = true });
         return Template(TrainScript).Replace("{{TITLE}}", Title(title)).Replace("{{RECIPE}}", PythonRaw(json));
     }

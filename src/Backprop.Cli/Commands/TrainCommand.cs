@@ -19,7 +19,7 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => defaults.Epochs };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => defaults.BatchSize };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw", DefaultValueFactory = _ => defaults.Optimizer };
-        var lr = new Option<double?>("--lr") { Description = $"Learning rate (default {defaults.LearningRate} for sgd, 0.001 for adam/adamw)" };
+        var lr = new Option<double?>("--lr") { Description = $"Learning rate (default {TrainingOptions.DefaultLearningRate("sgd")} for sgd, {TrainingOptions.AdamLearningRate} for adam/adamw)" };
         var momentum = new Option<double>("--momentum") { DefaultValueFactory = _ => defaults.Momentum };
         var nesterov = new Option<bool>("--nesterov");
         var weightDecay = new Option<double>("--weight-decay") { DefaultValueFactory = _ => defaults.WeightDecay };
@@ -56,7 +56,7 @@ internal static class TrainCommand
             var options = new TrainingOptions
             {
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), Optimizer = optimizerName,
-                LearningRate = parse.GetValue(lr) ?? (optimizerName == "sgd" ? defaults.LearningRate : 0.001),
+                LearningRate = parse.GetValue(lr) ?? TrainingOptions.DefaultLearningRate(optimizerName),
                 Momentum = parse.GetValue(momentum), Nesterov = parse.GetValue(nesterov), WeightDecay = parse.GetValue(weightDecay),
                 Schedule = parse.GetValue(schedule)!, Loss = parse.GetValue(loss)!, Seed = parse.GetValue(seed),
                 ValidationFraction = parse.GetValue(validation), Patience = parse.GetValue(patience), Standardize = parse.GetValue(standardize),

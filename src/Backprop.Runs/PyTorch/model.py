@@ -8,7 +8,8 @@ The layers are Backprop's, in the same order, so that the state_dict names ("0.w
 the names in model.safetensors and in Backprop's files. Debian ships no `safetensors` Python package, so this file
 carries a short reader and writer of the format (an 8-byte little-endian header length, a JSON header, raw
 little-endian data) made of struct, json and numpy. Save a trained state_dict with save_safetensors(path,
-net.state_dict()) beside model.json, and Backprop opens the folder (eval, predict, trace, gradflow, dream, export).
+net.state_dict()) beside model.json, and Backprop opens the folder (eval, predict, trace, gradflow, dream, summary,
+explore, export).
 """
 import json
 import os
@@ -23,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The model file (architecture only), as Backprop wrote it to model.json.
 ARCHITECTURE = json.loads(r'''{{ARCHITECTURE}}''')
 INPUT_SHAPE = tuple(ARCHITECTURE["input"])
+OUTPUT_SHAPE = tuple({{OUTPUT_SHAPE}})  # of one example: (classes,) for a classifier
 
 
 class ScaledReLU(nn.Module):

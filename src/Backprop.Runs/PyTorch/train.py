@@ -13,9 +13,12 @@ checkpoint, optimizer.safetensors (the optimiser's state and step count).
 It writes --out/model.safetensors (the same state_dict names), model.json, preprocessing.safetensors and metrics.csv:
 a folder that `backprop eval --model OUT` opens.
 
-The recipe is Backprop's: the same loss, optimiser (and its state), learning-rate schedule, batch size, seed, the
-same seeded validation split and epoch orders (Backprop's xoshiro256** generator and Fisher-Yates, ported below),
-the same scaling, standardisation and augmentation. With W ranks every global batch of --batch-size examples is cut
+The recipe is Backprop's: the same loss, optimiser (and its state), learning-rate schedule, batch size, seed, early
+stopping (--patience), the same seeded validation split and epoch orders (Backprop's xoshiro256** generator and
+Fisher-Yates, ported below), the same augmentation, and the model's own preprocessing (preprocessing.safetensors,
+used and written back as it is). Options are checked as `backprop train` checks them; bad input is one line,
+"error: ...", and exit code 2. Another --optimizer than the run's starts with a fresh state (and the learning rate
+`backprop train` takes for it, unless --lr is given). With W ranks every global batch of --batch-size examples is cut
 into W consecutive parts, one per rank, and each rank's loss is scaled so that DistributedDataParallel's average of
 the gradients is the gradient of the whole batch's mean loss: the same step as one process, up to rounding (batch
 normalisation normalises over each rank's part; dropout draws from PyTorch's generator, not Backprop's).
@@ -23,6 +26,7 @@ normalisation normalises over each rank's part; dropout draws from PyTorch's gen
 import argparse
 import csv
 import gzip
+import io
 import json
 import math
 import os
@@ -102,20 +106,63 @@ def epoch_seed(seed, epoch):
 AUGMENTATION_STREAM = 0xF1F1F1F100000000
 
 
+# ---------------------------------------------------------------- bad input
+
+class Refused(Exception):
+    """Input train.py cannot use: main() prints "error: MESSAGE" in one line and exits with 2, as `backprop` does."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, with its errors as one line and exit code 2 (not the usage text)."""
+
+    def error(self, message):
+        raise Refused(message)
+
+
+def number(v):
+    """A number as Backprop's messages show it: 5, not 5.0."""
+    return str(int(v)) if math.isfinite(v) and v == int(v) else repr(v)
+
+
+def shape(dims):
+    return "[" + ", ".join(str(d) for d in dims) + "]"
+
+
 # ---------------------------------------------------------------- data, as Backprop's DatasetSource reads it
 
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+
+
+def read_bytes(path):
+    """The file's bytes, decompressed when it is gzip; a missing or unreadable file is refused, naming it."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise Refused(f"{path}: file not found") from None
+    except OSError as e:
+        raise Refused(f"{path}: cannot open the file: {e.strerror}") from None
+    try:
+        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    except (OSError, EOFError) as e:
+        raise Refused(f"{path}: not a readable gzip file: {e}") from None
+
+
 def read_idx(path):
-    opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    data = read_bytes(path)
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise SystemExit(f"{path}: not an IDX file")
+        raise Refused(f"{path}: not an IDX file")
     kinds = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
     if data[2] not in kinds:
-        raise SystemExit(f"{path}: IDX type 0x{data[2]:02x} is not supported")
+        raise Refused(f"{path}: IDX type 0x{data[2]:02x} is not supported")
     dims = data[3]
-    shape = struct.unpack_from(f">{dims}I", data, 4)
-    return np.frombuffer(data, dtype=kinds[data[2]], offset=4 + 4 * dims, count=int(np.prod(shape))).reshape(shape).astype(np.float32)
+    if len(data) < 4 + 4 * dims:
+        raise Refused(f"{path}: truncated header")
+    dims_shape = struct.unpack_from(f">{dims}I", data, 4)
+    count, itemsize = int(np.prod(dims_shape)), np.dtype(kinds[data[2]]).itemsize
+    if len(data) != 4 + 4 * dims + count * itemsize:
+        raise Refused(f"{path}: the header declares {shape(dims_shape)}, but the file holds {len(data) - 4 - 4 * dims} bytes of data")
+    return np.frombuffer(data, dtype=kinds[data[2]], offset=4 + 4 * dims, count=count).reshape(dims_shape).astype(np.float32)
 
 
 def find_idx(directory, split, kind, dims):
@@ -128,13 +175,20 @@ def find_idx(directory, split, kind, dims):
     return None
 
 
-def load_idx(directory, classes=None):
+def load_idx(directory, classes=None, missing=None):
+    """The four IDX files of a directory; missing(name) is the message when one is missing."""
+    missing = missing or (lambda name: f"idx:{directory}: no {name}[.gz] in the directory")
     splits = {}
     for split in ("train", "test"):
-        images, labels = find_idx(directory, split, "images", 3), find_idx(directory, split, "labels", 1)
-        if images is None or labels is None:
-            raise SystemExit(f"{directory}: the {split} images or labels are missing (train-images-idx3-ubyte[.gz], ...)")
-        x, y = read_idx(images), read_idx(labels).astype(np.int64)
+        paths = []
+        for kind, dims in (("images", 3), ("labels", 1)):
+            path = find_idx(directory, split, kind, dims)
+            if path is None:
+                raise Refused(missing(f"{'train' if split == 'train' else 't10k'}-{kind}-idx{dims}-ubyte"))
+            paths.append(path)
+        x, y = read_idx(paths[0]), read_idx(paths[1]).astype(np.int64)
+        if len(x) != len(y):
+            raise Refused(f"{paths[1]}: {len(y)} labels, but {paths[0]} has {len(x)} examples")
         if x.ndim == 3:
             x = x[:, None, :, :]
         splits[split] = (x, y)
@@ -162,28 +216,80 @@ def _labels_to_classes(values):
 def load_csv(paths, label_column):
     tables = []
     for path in paths:
-        opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
-        with opener(path, "rt", newline="") as f:
-            rows = [[c.strip() for c in row] for row in csv.reader(f, skipinitialspace=True) if row]
-        header, body = rows[0], rows[1:]
-        if label_column not in header:
-            raise SystemExit(f"{path}: no column '{label_column}' (use --label-column)")
-        k = header.index(label_column)
-        x = np.array([[float(c) for j, c in enumerate(r) if j != k] for r in body], dtype=np.float32)
-        tables.append((x, [r[k] for r in body]))
+        reader = csv.reader(io.StringIO(read_bytes(path).decode("utf-8-sig")), skipinitialspace=True)
+        header, body = None, []
+        for row in reader:
+            if not row or all(not c.strip() for c in row):
+                continue
+            row = [c.strip() for c in row]
+            if header is None:
+                header = row
+                names = [h.lower() for h in header]
+                if label_column in header:
+                    k = header.index(label_column)
+                elif names.count(label_column.lower()) == 1:
+                    k = names.index(label_column.lower())
+                else:
+                    raise Refused(f"{path}: line {reader.line_num}: no label column '{label_column}' in the header (use --label-column)")
+                continue
+            if len(row) != len(header):
+                raise Refused(f"{path}: line {reader.line_num}: {len(row)} fields, but the header has {len(header)} columns")
+            features = []
+            for j, c in enumerate(row):
+                if j == k:
+                    continue
+                try:
+                    features.append(float(c))
+                except ValueError:
+                    raise Refused(f"{path}: line {reader.line_num}, column {j + 1} ('{header[j]}'): '{c}' is not a number") from None
+            body.append((features, row[k]))
+        if header is None:
+            raise Refused(f"{path}: empty file; expected a header row of column names")
+        if not body:
+            raise Refused(f"{path}: no data rows after the header")
+        tables.append((np.array([f for f, _ in body], dtype=np.float32), [label for _, label in body]))
     mapping, classes = _labels_to_classes([v for _, labels in tables for v in labels])
     out = [(x, np.array([mapping[v] for v in labels], dtype=np.int64)) for x, labels in tables]
-    return out[0], (out[1] if len(out) > 1 else (out[0][0][:0], out[0][1][:0])), classes
+    return out[0], out[1], classes
 
 
 def load_dataset(spec, label_column):
-    if spec.startswith("csv:"):
-        return load_csv(spec[4:].split(","), label_column or "label"), None
-    if spec in ("", "fashion-mnist"):
-        return load_idx("/usr/share/datasets/fashion-mnist", classes=10), 255.0
-    if spec.startswith("idx:"):
-        return load_idx(spec[4:]), 255.0
-    raise SystemExit(f"unknown dataset '{spec}'; expected fashion-mnist, idx:DIR, csv:TRAIN or csv:TRAIN,TEST")
+    """((train x, y), (test x, y), classes) of a --dataset, refused as Backprop's DatasetSource.Load refuses it."""
+    s = spec.strip()
+    if s[:4].lower() == "csv:":
+        paths = [p.strip() for p in s[4:].split(",")]
+        if len(paths) > 2 or "" in paths:
+            raise Refused(f"dataset 'csv:{s[4:]}': expected csv:TRAIN or csv:TRAIN,TEST (file names may not contain commas)")
+        if len(paths) == 1:  # `backprop train` reads the test split too, and refuses a CSV dataset without one
+            raise Refused(f"dataset 'csv:{s[4:]}': no test file; use csv:TRAIN,TEST")
+        return load_csv(paths, label_column or "label")
+    if label_column is not None:
+        raise Refused(f"dataset '{spec}': a label column ('{label_column}') applies only to csv: datasets")
+    if s == "" or s.lower() == "fashion-mnist":
+        if not os.path.isdir(FASHION_MNIST):
+            raise Refused(f"Fashion-MNIST is not installed: {FASHION_MNIST} does not exist; install the Debian package dataset-fashion-mnist, or use --dataset idx:DIR")
+        return load_idx(FASHION_MNIST, classes=10,
+                        missing=lambda name: f"Fashion-MNIST is incomplete: {os.path.join(FASHION_MNIST, name)}[.gz] does not exist")
+    if s[:4].lower() == "idx:":
+        if len(s) == 4:
+            raise Refused(f"dataset '{spec}': idx: needs a directory, e.g. idx:/data/mnist")
+        if not os.path.isdir(s[4:]):
+            raise Refused(f"idx:{s[4:]}: the directory does not exist")
+        return load_idx(s[4:])
+    raise Refused(f"unknown dataset '{spec}'; expected fashion-mnist, idx:DIR, csv:TRAIN or csv:TRAIN,TEST")
+
+
+def scale_for(spec):
+    """Backprop's DataPreparation.ScaleFor: images are divided by 255, CSV features are taken as they are."""
+    return None if spec.startswith("csv:") else 255.0
+
+
+def check_fits(name, x, classes):
+    """Backprop's Classifier.CheckData: the examples have the model's input shape, and the model an output per class."""
+    if tuple(x.shape[1:]) != exported.INPUT_SHAPE:
+        raise Refused(f"{name}: examples have shape {shape(x.shape[1:])}, but the model's input is {shape(exported.INPUT_SHAPE)}")
+    if len(exported.OUTPUT_SHAPE) != 1 or exported.OUTPUT_SHAPE[0] < classes:
+        raise Refused(f"{name}: {classes} classes, but the model's output is [N, {', '.join(map(str, exported.OUTPUT_SHAPE))}]")
 
 
 def split(count, fraction, seed):
@@ -217,6 +323,35 @@ def augment(x, rng, flip, shift):
 
 # ---------------------------------------------------------------- the recipe
 
+def check_options(a):
+    """Backprop's TrainingOptions.Validate, message for message and in its order: the first option at fault."""
+    if a.epochs < 1:
+        raise Refused(f"--epochs: expected at least 1, got {a.epochs}")
+    if a.batch_size < 1:
+        raise Refused(f"--batch-size: expected at least 1, got {a.batch_size}")
+    if not (a.lr > 0) or not math.isfinite(a.lr):
+        raise Refused(f"--lr: expected a positive number, got {number(a.lr)}")
+    if not (0 <= a.momentum < 1):
+        raise Refused(f"--momentum: expected a number in [0, 1), got {number(a.momentum)}")
+    if not (a.weight_decay >= 0) or not math.isfinite(a.weight_decay):
+        raise Refused(f"--weight-decay: expected a number ≥ 0, got {number(a.weight_decay)}")
+    if not (0 <= a.validation < 1):
+        raise Refused(f"--validation: expected a fraction in [0, 1), got {number(a.validation)}")
+    if a.patience is not None and a.patience < 1:
+        raise Refused(f"--patience: expected at least 1, got {a.patience}")
+    if a.shift < 0:
+        raise Refused(f"--shift: expected a number of pixels ≥ 0, got {a.shift}")
+    if not (0 <= a.label_smoothing <= 1):
+        raise Refused(f"--label-smoothing: expected a number in [0, 1], got {number(a.label_smoothing)}")
+    if a.label_smoothing > 0 and a.loss != "cross_entropy":
+        raise Refused(f"--label-smoothing: only the cross_entropy loss has label smoothing, not '{a.loss}'")
+    if a.standardize and (a.flip or a.shift > 0):
+        raise Refused("--standardize cannot be combined with --flip or --shift: it gives each pixel its own mean and deviation, "
+                      "and a flip or shift would move pixels away from their statistics")
+    if a.limit is not None and a.limit < 1:
+        raise Refused(f"--limit: expected at least 1, got {a.limit}")
+
+
 def learning_rate(args, epoch):
     if args.schedule == "cosine":
         return (args.lr - 0.0) * (1 + math.cos(math.pi * epoch / args.epochs)) / 2 + 0.0
@@ -233,14 +368,22 @@ def make_optimizer(args, parameters):
         return torch.optim.SGD(parameters, lr=args.lr, momentum=args.momentum, nesterov=args.nesterov, weight_decay=args.weight_decay)
     if args.optimizer == "adam":
         return torch.optim.Adam(parameters, lr=args.lr, weight_decay=args.weight_decay)
-    if args.optimizer == "adamw":
-        return torch.optim.AdamW(parameters, lr=args.lr, weight_decay=args.weight_decay)
-    raise SystemExit(f"--optimizer: unknown optimizer '{args.optimizer}'")
+    return torch.optim.AdamW(parameters, lr=args.lr, weight_decay=args.weight_decay)
 
 
-def load_optimizer_state(optimizer, net, path):
-    """Backprop's optimiser state ("0.weight.momentum_buffer", "0.weight.exp_avg", ...) into torch.optim's per-parameter state."""
-    tensors, metadata = exported.load_safetensors(path)
+def load_optimizer_state(args, optimizer, net, rank):
+    """
+    Backprop's optimiser state ("0.weight.momentum_buffer", "0.weight.exp_avg", ...) into torch.optim's per-parameter
+    state, when --optimizer is the one that state is of; another optimiser starts fresh (with a note), since one
+    optimiser's buffers mean nothing to another (SGD's momentum is not Adam's first moment).
+    """
+    tensors, metadata = exported.load_safetensors(args.optimizer_state)
+    saved = metadata.get("optimizer", "an unnamed optimiser")
+    if saved != args.optimizer:
+        if rank == 0:
+            print(f"note: {args.optimizer_state} holds the state of {saved}; --optimizer {args.optimizer} starts with a fresh state "
+                  f"(one optimiser's state does not carry over to another)", file=sys.stderr, flush=True)
+        return
     steps = int(metadata.get("step", "0"))
     for name, p in net.named_parameters():
         state = optimizer.state[p]
@@ -249,30 +392,27 @@ def load_optimizer_state(optimizer, net, path):
                 state[key] = tensors[f"{name}.{key}"].to(p.dtype).to(p.device).clone()
         if "exp_avg" in state:
             state["step"] = torch.tensor(float(steps))
-    return steps
 
 
 def loss_sum(args, logits, y):
     """The sum over the examples of the loss (the mean is taken over the global batch by the caller)."""
     if args.loss == "cross_entropy":
         return F.cross_entropy(logits, y, reduction="sum", label_smoothing=args.label_smoothing)
-    if args.loss == "multiclass_perceptron":
-        true = logits.gather(1, y[:, None])
-        others = logits.scatter(1, y[:, None], float("-inf"))
-        return torch.clamp(others.max(dim=1, keepdim=True).values - true, min=0).sum()
-    raise SystemExit(f"--loss: '{args.loss}' is not a classification loss train.py knows")
+    true = logits.gather(1, y[:, None])  # multiclass_perceptron
+    others = logits.scatter(1, y[:, None], float("-inf"))
+    return torch.clamp(others.max(dim=1, keepdim=True).values - true, min=0).sum()
 
 
-def evaluate(args, net, x, y, device):
-    """Mean plain loss (cross-entropy without smoothing) and accuracy, in evaluation mode."""
+def evaluate(args, net, x, y, device, batch_size):
+    """Mean plain loss (cross-entropy without smoothing) and accuracy, in evaluation mode, in batches of batch_size."""
     if len(x) == 0:
         return float("nan"), float("nan")
     net.eval()
     total, correct = 0.0, 0
     smoothing, args.label_smoothing = args.label_smoothing, 0.0
     with torch.no_grad():
-        for start in range(0, len(x), args.batch_size):
-            xb, yb = x[start:start + args.batch_size].to(device), y[start:start + args.batch_size].to(device)
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size].to(device), y[start:start + batch_size].to(device)
             out = net(xb)
             total += float(loss_sum(args, out, yb))
             correct += int((out.argmax(dim=1) == yb).sum())
@@ -280,41 +420,63 @@ def evaluate(args, net, x, y, device):
     return total / len(x), correct / len(x)
 
 
-def run(args, rank, world):
-    torch.set_num_threads(args.threads)
-    device = torch.device(f"cuda:{rank % torch.cuda.device_count()}" if args.device == "cuda" else "cpu")
-    if world > 1:
-        dist.init_process_group(args.backend or ("nccl" if args.device == "cuda" else "gloo"),
-                                init_method=f"tcp://{args.master_addr}:{args.master_port}", rank=rank, world_size=world)
-
-    ((train_x, train_y), (test_x, test_y), classes), scale = load_dataset(args.dataset, args.label_column)
+def prepare_data(args):
+    """
+    The run's data as Backprop's TrainingRun prepares it: the first --limit training examples, the seeded validation
+    split, then the model's preprocessing (preprocessing.safetensors of the export: the preprocessing belongs to the
+    model, whatever data it is given), or, for a model without one, the dataset's scaling and, with --standardize,
+    the statistics of the training part. Returns the tensors and the preprocessing to write back.
+    """
+    (train_x, train_y), (test_x, test_y), classes = load_dataset(args.dataset, args.label_column)
     if args.limit is not None and args.limit < len(train_x):
         train_x, train_y = train_x[:args.limit], train_y[:args.limit]
     train_idx, val_idx = split(len(train_x), args.validation, args.seed)
+    check_fits(args.dataset, train_x, classes)
+    check_fits(args.dataset, test_x, classes)
+    if args.preprocessing is not None:
+        scale, mean, std = exported.preparation(args.preprocessing)
+        mean, std = (None, None) if mean is None else (mean.numpy(), std.numpy())
+        written = exported.load_safetensors(args.preprocessing)  # written back as it is
+    else:
+        scale, mean, std = scale_for(args.dataset), None, None
+        written = None
     # numpy's element-wise IEEE division and subtraction, as Backprop's (torch divides by a scalar through its reciprocal)
     if scale is not None:
         train_x, test_x = train_x / np.float32(scale), test_x / np.float32(scale)
     x_train, x_val = train_x[train_idx], train_x[val_idx]
-    mean = std = None
-    if args.standardize:
-        m, s = standardize_statistics(x_train)
-        divisor = np.where(s == 0, np.float32(1), s)
-        x_train, x_val, test_x = [((t - m) / divisor).astype(np.float32) for t in (x_train, x_val, test_x)]
-        mean, std = torch.from_numpy(m), torch.from_numpy(s)
+    if args.standardize and mean is None:
+        mean, std = standardize_statistics(x_train)
+    if mean is not None:
+        divisor = np.where(std == 0, np.float32(1), std)
+        x_train, x_val, test_x = [((t - mean) / divisor).astype(np.float32) for t in (x_train, x_val, test_x)]
     x_train, x_val, test_x = [torch.from_numpy(np.ascontiguousarray(t, dtype=np.float32)) for t in (x_train, x_val, test_x)]
     y_train, y_val, y_test = torch.from_numpy(train_y[train_idx]), torch.from_numpy(train_y[val_idx]), torch.from_numpy(test_y)
+    preprocessing = written or ({} if mean is None else {"mean": torch.from_numpy(mean), "std": torch.from_numpy(std)},
+                                {"scale": "none" if scale is None else repr(float(scale)).rstrip("0").rstrip(".")})
+    return (x_train, y_train), (x_val, y_val), (test_x, y_test), preprocessing
 
-    net = exported.load(args.weights).to(device)
+
+def run(args, rank, world):
+    torch.set_num_threads(args.threads)
+    device = torch.device(f"cuda:{rank % torch.cuda.device_count()}" if args.device == "cuda" else "cpu")
+    (x_train, y_train), (x_val, y_val), (test_x, y_test), preprocessing = prepare_data(args)
+    net = load_weights(args.weights).to(device)
+    if world > 1:
+        dist.init_process_group(args.backend or ("nccl" if args.device == "cuda" else "gloo"),
+                                init_method=f"tcp://{args.master_addr}:{args.master_port}", rank=rank, world_size=world)
     net.train()
     if world > 1:
         net_ddp = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
     else:
         net_ddp = net
     optimizer = make_optimizer(args, net.parameters())
-    first_epoch = 0
-    if args.optimizer_state and os.path.exists(args.optimizer_state):
-        load_optimizer_state(optimizer, net, args.optimizer_state)
-        first_epoch = RECIPE["epochs_done"]
+    if args.optimizer_state is not None:
+        load_optimizer_state(args, optimizer, net, rank)
+    # The weights are those after the epochs Backprop did, with or without the optimiser's state: the schedule and
+    # early stopping go on from there.
+    first_epoch = RECIPE["epochs_done"]
+    best = RECIPE["best_validation_loss"] if RECIPE["best_validation_loss"] is not None else math.inf
+    without_improvement = RECIPE["epochs_without_improvement"]
     if rank == 0:
         print(f"training {sum(p.numel() for p in net.parameters()):,} parameters on {len(x_train):,} examples "
               f"(validation {len(x_val):,}, test {len(test_x):,}), {args.optimizer} lr {args.lr}, batch {args.batch_size}, "
@@ -350,7 +512,7 @@ def run(args, rank, world):
             value = float(summed) * weight
             right = int((out.argmax(dim=1) == yr).sum()) if weight else 0
             if world > 1:
-                both = torch.tensor([value, float(right)], dtype=torch.float64)
+                both = torch.tensor([value, float(right)], dtype=torch.float64, device=device)
                 dist.all_reduce(both)
                 value, right = float(both[0]), int(both[1])
             if args.print_steps and step <= args.print_steps and rank == 0:
@@ -358,14 +520,31 @@ def run(args, rank, world):
             total[0] += value
             correct += right
         train_loss, train_acc = float(total[0]) / len(x_train), correct / len(x_train)
-        val_loss, val_acc = evaluate(args, net, x_val, y_val, device)
+        # validation in batches of --batch-size, as Backprop's training evaluates it
+        val_loss, val_acc = evaluate(args, net, x_val, y_val, device, args.batch_size)
         seconds = time.time() - started
         metrics.append((epoch + 1, learning_rate(args, epoch), train_loss, train_acc, val_loss, val_acc, seconds))
         if rank == 0:
             print(f"epoch {epoch + 1}/{args.epochs}: lr {learning_rate(args, epoch):.6g} train loss {train_loss:.6f} acc {train_acc:.4f}"
                   f"  val loss {val_loss:.6f} acc {val_acc:.4f}  {seconds:.1f}s", flush=True)
+        # Early stopping as Backprop's: stop when the validation loss has not improved for --patience epochs (never
+        # after the last epoch); the weights are the last epoch's, not the best one's.
+        if len(x_val) > 0 and val_loss < best:
+            best, without_improvement = val_loss, 0
+        else:
+            without_improvement += 1
+        stop = args.patience is not None and len(x_val) > 0 and without_improvement >= args.patience and epoch + 1 < args.epochs
+        if world > 1:  # rank 0 decides for all, so that no rank waits for a step the others do not take
+            decision = torch.tensor([int(stop)], device=device)
+            dist.broadcast(decision, 0)
+            stop = bool(decision[0])
+        if stop:
+            if rank == 0:
+                print(f"early stopping: no improvement of the validation loss for {args.patience} epochs", flush=True)
+            break
 
-    test_loss, test_acc = evaluate(args, net, test_x, y_test, device)
+    # the test figures in the batches of `backprop eval`, so that eval on the folder written below gives them
+    test_loss, test_acc = evaluate(args, net, test_x, y_test, device, RECIPE["evaluation_batch_size"])
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
     digest = __import__("hashlib").sha256(b"".join(t.numpy().tobytes() for t in state.values())).hexdigest()
     # Every rank prints this line, so it goes out in one write: print() writes the text and the newline separately,
@@ -380,9 +559,7 @@ def run(args, rank, world):
             architecture = f.read()
         with open(os.path.join(args.out, "model.json"), "wb") as f:
             f.write(architecture)
-        prep = {} if mean is None else {"mean": mean, "std": std}
-        exported.save_safetensors(os.path.join(args.out, "preprocessing.safetensors"), prep,
-                                  {"scale": "none" if scale is None else repr(float(scale)).rstrip("0").rstrip(".")})
+        exported.save_safetensors(os.path.join(args.out, "preprocessing.safetensors"), *preprocessing)
         with open(os.path.join(args.out, "metrics.csv"), "w") as f:
             f.write("epoch,learning_rate,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n")
             for m in metrics:
@@ -393,34 +570,67 @@ def run(args, rank, world):
         dist.destroy_process_group()
 
 
+def load_weights(path):
+    """model.py's network with the weights of path, strict=True; a file that does not fit is refused in one line."""
+    if not os.path.exists(path):
+        raise Refused(f"{path}: file not found")
+    try:
+        return exported.load(path)
+    except (RuntimeError, ValueError, KeyError) as e:
+        raise Refused(f"{path}: " + " ".join(line.strip() for line in str(e).splitlines() if line.strip())) from None
+
+
 def _spawned(local, args):
     run(args, args.rank + local, args.world_size)
 
 
 def main(argv=None):
+    try:
+        args = parse_arguments(argv)
+        if args.nproc and args.nproc > 1:
+            # The checks of the data and weights run here, once: a dataset that does not fit is one line and exit
+            # code 2, rather than a failure in each rank.
+            prepare_data(args)
+            load_weights(args.weights)
+            torch.multiprocessing.spawn(_spawned, args=(args,), nprocs=args.nproc, join=True)
+        else:
+            run(args, args.rank, args.world_size)
+    except Refused as e:
+        sys.stderr.write(f"error: {e}\n")
+        sys.exit(2)
+
+
+def parse_arguments(argv):
+    """The options (each defaulting to the run's), checked as `backprop train` checks them."""
     options = RECIPE["options"]
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--epochs", type=int, default=RECIPE["epochs"], help="total epochs, counting those Backprop did (default %(default)s)")
     p.add_argument("--batch-size", type=int, default=options["batch_size"], help="global batch size (default %(default)s)")
-    p.add_argument("--optimizer", default=options["optimizer"], choices=["sgd", "adam", "adamw"])
-    p.add_argument("--lr", type=float, default=options["lr"])
+    p.add_argument("--optimizer", default=options["optimizer"], choices=["sgd", "adam", "adamw"],
+                   help="(default %(default)s); another optimiser than the run's starts with a fresh state")
+    p.add_argument("--lr", type=float, default=None,
+                   help=f"learning rate (default: {options['lr']!r} with {options['optimizer']}, the run's; otherwise backprop train's default "
+                        f"for the optimiser: {', '.join(f'{k} {v!r}' for k, v in RECIPE['default_lr'].items())})")
     p.add_argument("--momentum", type=float, default=options["momentum"])
     p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=options["nesterov"])
     p.add_argument("--weight-decay", type=float, default=options["weight_decay"])
     p.add_argument("--schedule", default=options["schedule"], choices=["constant", "step", "cosine"])
-    p.add_argument("--loss", default=options["loss"])
+    p.add_argument("--loss", default=options["loss"], choices=["cross_entropy", "multiclass_perceptron"])
     p.add_argument("--label-smoothing", type=float, default=options["label_smoothing"])
     p.add_argument("--seed", type=int, default=options["seed"])
     p.add_argument("--validation", type=float, default=options["validation"])
-    p.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=options["standardize"])
+    p.add_argument("--patience", type=int, default=options["patience"],
+                   help="stop after this many epochs without a better validation loss, as backprop train (default %(default)s: never)")
+    p.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None,
+                   help="standardise the features (default: as the model's preprocessing.safetensors, which is used as it is; the run's without one)")
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=options["flip"])
     p.add_argument("--shift", type=int, default=options["shift"])
-    p.add_argument("--limit", type=int, default=options["limit"], help="use only the first N training examples")
-    p.add_argument("--dataset", default=RECIPE["dataset"], help="fashion-mnist, idx:DIR, csv:TRAIN or csv:TRAIN,TEST")
+    p.add_argument("--limit", type=int, default=options["limit"], help="use only the first N training examples (default %(default)s: all)")
+    p.add_argument("--dataset", default=RECIPE["dataset"], help="fashion-mnist, idx:DIR or csv:TRAIN,TEST (default %(default)s)")
     p.add_argument("--label-column", default=options["label_column"])
     p.add_argument("--weights", default=os.path.join(HERE, "model.safetensors"))
-    p.add_argument("--optimizer-state", default=os.path.join(HERE, "optimizer.safetensors"),
-                   help="Backprop's optimiser state; continues from epoch epochs_done+1 when the file exists (default %(default)s)")
+    p.add_argument("--optimizer-state", default=None,
+                   help="Backprop's optimiser state (default: optimizer.safetensors beside this file, when it exists)")
     p.add_argument("--out", default=os.path.join(HERE, "trained"))
     p.add_argument("--nproc", type=int, default=None, help="start this many ranks here: --rank, --rank+1, ...")
     p.add_argument("--rank", type=int, default=None, help="this process's rank (the first one with --nproc)")
@@ -433,21 +643,39 @@ def main(argv=None):
     p.add_argument("--print-steps", type=int, default=0, help="print the loss of the first N steps")
     args = p.parse_args(argv)
 
+    if args.lr is None:  # as `backprop train`: the run's rate goes with the run's optimiser
+        args.lr = options["lr"] if args.optimizer == options["optimizer"] else RECIPE["default_lr"][args.optimizer]
+    # The model's preprocessing goes with it: --standardize follows it, and may not contradict it.
+    beside = os.path.join(HERE, "preprocessing.safetensors")
+    args.preprocessing = beside if os.path.exists(beside) else None
+    standardized = options["standardize"] if args.preprocessing is None else exported.preparation(args.preprocessing)[1] is not None
+    asked, args.standardize = args.standardize, standardized if args.standardize is None else args.standardize
+    check_options(args)
+    if args.preprocessing is not None and asked is not None and asked != standardized:
+        raise Refused(f"--standardize: the model's preprocessing ({args.preprocessing}) has no mean and std; it belongs to the model, "
+                      f"and train.py uses it as it is" if asked else
+                      f"--no-standardize: the model's preprocessing ({args.preprocessing}) standardises with its mean and std; it belongs "
+                      f"to the model, and train.py uses it as it is")
+    if args.epochs < RECIPE["epochs_done"]:
+        raise Refused(f"--epochs: {args.epochs} is fewer than the {RECIPE['epochs_done']} epochs Backprop has done; give the total, counting those")
+    if args.optimizer_state is None:
+        beside = os.path.join(HERE, "optimizer.safetensors")
+        args.optimizer_state = beside if os.path.exists(beside) else None
+    elif not os.path.exists(args.optimizer_state):
+        raise Refused(f"--optimizer-state: {args.optimizer_state}: file not found")
+
     env = os.environ
     args.rank = args.rank if args.rank is not None else int(env.get("RANK", "0"))
     args.master_addr = args.master_addr or env.get("MASTER_ADDR", "127.0.0.1")
     args.master_port = args.master_port or int(env.get("MASTER_PORT", "29500"))
+    if args.nproc is not None and args.nproc < 1:
+        raise Refused(f"--nproc: expected at least 1, got {args.nproc}")
     local = args.nproc or 1
     args.world_size = args.world_size or int(env.get("WORLD_SIZE", "0")) or local
     args.threads = args.threads or max(1, (os.cpu_count() or 1) // max(local, int(env.get("LOCAL_WORLD_SIZE", "1"))))
-    if args.rank + local > args.world_size:
-        raise SystemExit(f"--rank {args.rank} with {local} process(es) goes past --world-size {args.world_size}")
-    if args.batch_size < 1 or args.epochs < 1:
-        raise SystemExit("--batch-size and --epochs must be at least 1")
-    if args.nproc and args.nproc > 1:
-        torch.multiprocessing.spawn(_spawned, args=(args,), nprocs=args.nproc, join=True)
-    else:
-        run(args, args.rank, args.world_size)
+    if args.rank < 0 or args.rank + local > args.world_size:
+        raise Refused(f"--rank {args.rank} with {local} process(es) goes past --world-size {args.world_size}")
+    return args
 
 
 if __name__ == "__main__":

@@ -57,6 +57,26 @@ public static class DatasetSource
     }
 
     /// <summary>
+    /// <paramref name="spec"/> with its files and directory as absolute paths, resolved against the current directory
+    /// (<c>csv:train.csv,test.csv</c> → <c>csv:/home/me/train.csv,/home/me/test.csv</c>), for a spec that is read
+    /// elsewhere later (the exported train.py runs from any directory). Other specs, and ones that are not well formed
+    /// (which <see cref="Load"/> refuses), come back as they are.
+    /// </summary>
+    public static string WithFullPaths(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        string s = spec.Trim();
+        if (s.StartsWith("csv:", StringComparison.OrdinalIgnoreCase))
+        {
+            string[] paths = s[4..].Split(',').Select(p => p.Trim()).ToArray();
+            return paths.Length > 2 || Array.IndexOf(paths, "") >= 0 ? spec : s[..4] + string.Join(",", paths.Select(Path.GetFullPath));
+        }
+        if (s.StartsWith("idx:", StringComparison.OrdinalIgnoreCase))
+            return s.Length == 4 ? spec : s[..4] + Path.GetFullPath(s[4..]);
+        return spec;
+    }
+
+    /// <summary>
     /// Fashion-MNIST from <paramref name="directory"/> (by default the Debian package's). When the directory or a file
     /// is missing, the error says how to install it.
     /// </summary>

@@ -221,14 +221,24 @@ public static class Safetensors
         foreach (var (target, value) in values) target.CopyFrom(value);
     }
 
+    /// <summary>What DistributedDataParallel puts before the names of the module it wraps.</summary>
+    private const string DistributedPrefix = "module.";
+
     /// <summary>The file must hold exactly these parameters: a missing or extra name, or a shape that differs, is an error naming both sides.</summary>
     private static void CheckNamesAndShapes(SafetensorsFile file, IReadOnlyList<(string Name, int[] Shape)> parameters)
     {
         var expected = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        // A state_dict saved from a DistributedDataParallel wrapper names every tensor "module.0.weight", ...: listing
+        // every name twice (missing, and not in the model) would hide the one thing to do.
+        var unknown = file.Entries.Where(e => !expected.Contains(e.Name)).ToList();
+        if (unknown.Count > 0 && unknown.All(e => e.Name.StartsWith(DistributedPrefix, StringComparison.Ordinal))
+            && unknown.Any(e => expected.Contains(e.Name[DistributedPrefix.Length..])))
+            throw new BackpropException($"{file.Source}: the tensor names start with '{DistributedPrefix}' ('{JsonInput.Shown(unknown[0].Name)}' for '{JsonInput.Shown(unknown[0].Name[DistributedPrefix.Length..])}'): " +
+                $"saved from DistributedDataParallel; save net.module.state_dict() or strip the '{DistributedPrefix}' prefix");
         var problems = new List<string>();
         var missing = parameters.Where(p => !file.Contains(p.Name)).Select(p => $"'{p.Name}' {Tensor.Format(p.Shape)}").ToList();
         if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
-        var extra = file.Entries.Where(e => !expected.Contains(e.Name)).Select(e => $"'{JsonInput.Shown(e.Name)}' {Tensor.Format(e.Shape)}").ToList();
+        var extra = unknown.Select(e => $"'{JsonInput.Shown(e.Name)}' {Tensor.Format(e.Shape)}").ToList();
         if (extra.Count > 0) problems.Add($"not in the model: {string.Join(", ", extra)}");
         foreach (var (name, shape) in parameters)
             if (file.Contains(name) && !file.Entry(name).Shape.AsSpan().SequenceEqual(shape))

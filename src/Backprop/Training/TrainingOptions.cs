@@ -35,6 +35,12 @@ public sealed record TrainingOptions
     /// <summary>With a CSV dataset: the name of the label column.</summary>
     public string? LabelColumn { get; init; }
 
+    /// <summary>Adam's and AdamW's learning rate when none is given; SGD's is <see cref="LearningRate"/>'s default.</summary>
+    public const double AdamLearningRate = 0.001;
+
+    /// <summary>The learning rate of <paramref name="optimizer"/> when --lr is not given, as <c>backprop train</c> takes it.</summary>
+    public static double DefaultLearningRate(string optimizer) => optimizer == "sgd" ? new TrainingOptions().LearningRate : AdamLearningRate;
+
     /// <summary>The command-line option of a property ("LearningRate" → "--lr"), as messages name it; null for an unknown name.</summary>
     public static string? OptionName(string property) => property switch
     {

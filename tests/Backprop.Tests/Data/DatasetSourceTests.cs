@@ -191,6 +191,19 @@ public sealed class DatasetSourceTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("applies only to csv:", e.Message);
     }
 
+    /// <summary>The spec an export writes down: files and directories absolute, resolved against the current directory.</summary>
+    [Fact]
+    public void Full_paths_make_a_spec_readable_from_any_directory()
+    {
+        string here = Environment.CurrentDirectory;
+        Assert.Equal($"csv:{Path.Combine(here, "a.csv")},{Path.Combine(here, "data", "b.csv")}", DatasetSource.WithFullPaths("csv:a.csv, data/b.csv"));
+        Assert.Equal($"csv:{Path.Combine(here, "a.csv")}", DatasetSource.WithFullPaths("csv:a.csv"));
+        Assert.Equal("csv:/abs/a.csv,/abs/b.csv", DatasetSource.WithFullPaths("csv:/abs/a.csv,/abs/b.csv"));
+        Assert.Equal($"idx:{Path.Combine(here, "mnist")}", DatasetSource.WithFullPaths("idx:mnist"));
+        foreach (string unchanged in new[] { "fashion-mnist", "", "idx:", "csv:a.csv,b.csv,c.csv", "csv:,b.csv", "mnist" })
+            Assert.Equal(unchanged, DatasetSource.WithFullPaths(unchanged));
+    }
+
     /// <summary>False (after a note) when Fashion-MNIST is not installed here; a failure instead under CI.</summary>
     private bool FashionMnistInstalled()
     {

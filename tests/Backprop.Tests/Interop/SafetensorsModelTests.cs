@@ -180,6 +180,17 @@ public sealed class SafetensorsModelTests : IDisposable
             "missing '0.bias' [8], '2.weight' [6, 8], '4.weight' [3, 6], '4.bias' [3]; not in the model: '9.bias' [2]; '0.weight' is [8, 5] in the file but [8, 4] in the model");
     }
 
+    /// <summary>A state_dict of a DistributedDataParallel wrapper ("module.0.weight", ...) gets the one thing to do, not every name twice.</summary>
+    [Fact]
+    public void Names_prefixed_by_distributed_data_parallel_get_a_short_hint()
+    {
+        string path = PathOf("m.safetensors");
+        var model = Build<float>(Mlp);
+        Safetensors.Save(path, model.NamedParameters.Select(p => ("module." + p.Name, p.Parameter.Value)).ToList());
+        AssertLoadFails(path, Build<float>(Mlp, seed: 4), $"{path}: the tensor names start with 'module.' ('module.0.weight' for '0.weight'): " +
+            "saved from DistributedDataParallel; save net.module.state_dict() or strip the 'module.' prefix");
+    }
+
     [Fact]
     public void NaN_parameters_are_refused_unless_allowed()
     {

@@ -2,14 +2,16 @@ using System.Text.RegularExpressions;
 using Backprop.Onnx;
 using Backprop.Layers;
 using Backprop.Models;
+using Backprop.Runs;
 using Backprop.Tests.Support;
 using CsCheck;
 
 namespace Backprop.Tests.Layers;
 
 /// <summary>
-/// A layer type is its own file, its ONNX mapping and its PyTorch reference entry (docs/adding-a-layer.md): these
-/// tests fail when a kind in <see cref="LayerKinds"/> lacks one of them, or when its description does not read back.
+/// A layer type is its own file, its ONNX mapping, its PyTorch export module and its PyTorch reference entry
+/// (docs/adding-a-layer.md): these tests fail when a kind in <see cref="LayerKinds"/> lacks one of them, or when its
+/// description does not read back.
 /// </summary>
 public class LayerKindsTests
 {
@@ -45,6 +47,15 @@ public class LayerKindsTests
         var c = LayerGens.ByType[name].Single();
         var model = new Sequential<float>(c.Recipe.InputShape, [c.Build<float>()]);
         Assert.NotEmpty(OnnxExport.ToBytes(model));
+    }
+
+    /// <summary>The PyTorch export has a module for the kind (PyTorchExportTests checks that it computes the layer's outputs).</summary>
+    [Theory, MemberData(nameof(Names))]
+    public void Every_kind_has_a_pytorch_export_module(string name)
+    {
+        var c = LayerGens.ByType[name].Single();
+        var model = new Sequential<float>(c.Recipe.InputShape, [c.Build<float>()]);
+        Assert.Contains($"  # 0: {name}\n", PyTorchExport.ModelPy(model));
     }
 
     [Fact]

@@ -17,14 +17,19 @@ internal static class PythonProcess
         return code == 0 ? null : $"{Path} cannot import torch and numpy (install python3-torch): {stderr.Trim()}";
     });
 
-    /// <summary>Runs python3 with <paramref name="arguments"/> (one OpenMP thread, no .pyc files): exit code, stdout, stderr.</summary>
-    public static (int Code, string Stdout, string Stderr) Run(IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    /// <summary>
+    /// Runs python3 with <paramref name="arguments"/> (one OpenMP thread, no .pyc files, and <paramref name="environment"/>
+    /// added to the environment): exit code, stdout, stderr.
+    /// </summary>
+    public static (int Code, string Stdout, string Stderr) Run(IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         start.Environment["OMP_NUM_THREADS"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -8,6 +8,7 @@ using Backprop.Architectures;
 using Backprop.Cli;
 using Backprop.Data;
 using Backprop.Examples;
+using Backprop.Explore;
 using Backprop.IO;
 using Backprop.Layers;
 using Backprop.Models;
@@ -63,13 +64,7 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
         return false;
     }
 
-    private static (int Code, string Stdout, string Stderr) Cli(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Stdout, string Stderr) Cli(params string[] args) => CliRun.Run(args);
 
     private static Sequential<T> BuiltIn<T>(string name) where T : unmanaged, IFloatingPointIeee754<T> =>
         Architecture.Names.Contains(name)
@@ -79,10 +74,68 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
     private static IEnumerable<string> ModelNames => [.. Architecture.Names, .. Problem.Examples.Select(e => e.Name)];
 
     /// <summary>
-    /// Every built-in architecture and example, in float32 and float64: model.py's network, loaded from
-    /// model.safetensors with strict=True, gives Backprop's outputs in evaluation mode (batch normalisation with
-    /// random running statistics) to 1e-6 (float32) and 1e-12 (float64), relative to the outputs' size. One python3
-    /// process checks them all.
+    /// Two handwritten models that hold, between them, every layer type a model file may name, with arguments away
+    /// from the defaults (stride, padding, no bias, slope, scale, β and threshold, p, batch normalisation without
+    /// affine parameters or running statistics and with momentum null): model.py's modules must take each argument
+    /// as Backprop's layers do.
+    /// </summary>
+    private static readonly (string Name, string Json)[] EveryLayer =
+    [
+        ("every-layer-2d", """
+            {"input": [2, 8, 8], "layers": [
+              {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "stride": 1, "padding": 1},
+              {"type": "batchnorm2d", "eps": 0.001, "affine": false, "track_running_stats": false},
+              {"type": "leaky_relu", "negative_slope": 0.2},
+              {"type": "maxpool2d", "kernel_size": 2},
+              {"type": "avgpool2d", "kernel_size": 2, "stride": 1},
+              {"type": "tanh"},
+              {"type": "flatten"},
+              {"type": "linear", "out": 12},
+              {"type": "batchnorm1d", "eps": 0.01, "momentum": null},
+              {"type": "softplus", "beta": 2, "threshold": 1},
+              {"type": "gelu"},
+              {"type": "dropout", "p": 0.3},
+              {"type": "linear", "out": 6},
+              {"type": "sigmoid"},
+              {"type": "softmax"},
+              {"type": "linear", "out": 5},
+              {"type": "relu", "scale": 2},
+              {"type": "identity"}]}
+            """),
+        ("every-layer-1d", """
+            {"input": [2, 9], "layers": [
+              {"type": "conv1d", "out_channels": 3, "kernel_size": 3, "stride": 2, "padding": 1, "bias": false},
+              {"type": "batchnorm1d", "affine": false, "track_running_stats": false},
+              {"type": "relu"},
+              {"type": "flatten"},
+              {"type": "linear", "out": 4, "bias": false},
+              {"type": "batchnorm1d", "momentum": 0.3},
+              {"type": "linear", "out": 3}]}
+            """),
+    ];
+
+    /// <summary>A handwritten model with every parameter drawn from [-1, 1] (batch normalisation's weight and bias too, which start at 1 and 0).</summary>
+    private static Sequential<T> Handwritten<T>(string name, string json) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var model = ModelFile.Build<T>(ModelFile.Parse(json, name), name);
+        var rng = new Rng(7);
+        foreach (var (_, p) in model.NamedParameters)
+            for (int k = 0; k < p.Value.Length; k++) p.Value.Span[k] = T.CreateChecked(rng.Uniform(-1, 1));
+        return model;
+    }
+
+    [Fact]
+    public void The_handwritten_models_hold_every_layer_type()
+    {
+        var types = EveryLayer.SelectMany(m => Handwritten<float>(m.Name, m.Json).Layers.Select(l => l.Type)).ToHashSet();
+        Assert.Empty(LayerKinds.Names.Except(types));
+    }
+
+    /// <summary>
+    /// Every built-in architecture and example, and the handwritten models of every layer type, in float32 and
+    /// float64: model.py's network, loaded from model.safetensors with strict=True, gives Backprop's outputs in
+    /// evaluation mode (batch normalisation with random running statistics) to 1e-6 (float32) and 1e-12 (float64),
+    /// relative to the outputs' size. One python3 process checks them all.
     /// </summary>
     [Fact]
     public void Model_py_loads_the_weights_strictly_and_gives_our_outputs()
@@ -91,8 +144,13 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
         var cases = new List<(string Dir, string Precision, Func<float[], (double Max, string Failure)> Compare)>();
         foreach (string name in ModelNames)
         {
-            cases.Add(Case<float>(name, 1e-6));
-            cases.Add(Case<double>(name, 1e-12));
+            cases.Add(Case(name, BuiltIn<float>(name), 1e-6));
+            cases.Add(Case(name, BuiltIn<double>(name), 1e-12));
+        }
+        foreach (var (name, json) in EveryLayer)
+        {
+            cases.Add(Case(name, Handwritten<float>(name, json), 1e-6));
+            cases.Add(Case(name, Handwritten<double>(name, json), 1e-12));
         }
         string script = Path.Combine(_dir, "check.py");
         File.WriteAllText(script, """
@@ -122,11 +180,10 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    private (string, string, Func<float[], (double, string)>) Case<T>(string name, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
+    private (string, string, Func<float[], (double, string)>) Case<T>(string name, Sequential<T> model, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool single = typeof(T) == typeof(float);
         string dir = Path.Combine(_dir, $"{name}-{(single ? "f32" : "f64")}");
-        var model = BuiltIn<T>(name);
         var rng = new Rng(42);
         foreach (var (_, buffer) in model.NamedBuffers) // running statistics that are not the defaults
             if (buffer.Name is "running_mean" or "running_var")
@@ -173,10 +230,11 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
     /// <summary>
     /// Two ranks of train.py (DDP, gloo, loopback, a thread each) on the first 6,000 training images for one epoch:
     /// the run finishes, the loss falls, both ranks end with the same weights, and the folder it writes opens in
-    /// eval (with PyTorch's test accuracy, to one example in 10,000), predict, trace, gradflow, dream and the ONNX export.
+    /// eval (with PyTorch's test accuracy, to one example in 10,000), predict, trace, gradflow, dream, the ONNX export,
+    /// summary and explore (whose page serves trace's worked solution of the folder).
     /// </summary>
     [Fact]
-    public void Ddp_on_two_ranks_trains_and_its_weights_come_back()
+    public async Task Ddp_on_two_ranks_trains_and_its_weights_come_back()
     {
         if (!TorchAvailable() || !FashionMnistAvailable()) return;
         string package = Path.Combine(_dir, "mlp"), trained = Path.Combine(_dir, "trained");
@@ -216,11 +274,18 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
             ["gradflow", "--model", trained, "--data", data, "--loss", "cross_entropy"],
             ["dream", "--model", trained, "--class", "0", "--steps", "2", "--octaves", "1", "--out", Path.Combine(_dir, "dream.png")],
             ["export", "--model", trained, "--format", "onnx", "--out", Path.Combine(_dir, "trained.onnx")],
+            ["summary", "--model", trained],
         })
         {
             var (c, _, err) = Cli(args);
             Assert.True(c == 0, $"backprop {string.Join(' ', args)}: exit {c}: {err}");
         }
+        // explore serves trace's worked solution of the folder
+        var session = new ExploreSession(Problem.FromFiles<double>(trained, data, "cross_entropy"), trained);
+        await using var server = await ExploreServer.StartAsync(session);
+        using var client = new HttpClient { BaseAddress = server.Url };
+        string trace = CliRun.Ok("trace", "--model", trained, "--data", data, "--loss", "cross_entropy", "--format", "json");
+        Assert.Equal(trace, await client.GetStringAsync("/api/solution"));
     }
 
     private static string Nested(float[] values, int[] shape)
@@ -257,6 +322,7 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
     /// </summary>
     [Theory]
     [InlineData("sgd")]
+    [InlineData("adam")]
     [InlineData("adamw")]
     public void A_checkpoint_continues_in_pytorch_with_our_next_losses(string optimizer)
     {
@@ -297,7 +363,7 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
 
     /// <summary>
     /// Files written by PyTorch with model.py's writer whose tensors do not fit model.json: a shape, a dtype, an
-    /// unknown and a missing name. eval refuses each with exit code 2 and one line naming the tensor.
+    /// unknown and a missing name, and the names of a DistributedDataParallel wrapper. eval refuses each with exit code 2 and one line naming the tensor.
     /// </summary>
     [Fact]
     public void A_pytorch_file_that_does_not_fit_is_refused_naming_the_tensor()
@@ -320,6 +386,7 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
             write("dtype", {**state, "2.bias": state["2.bias"].to(torch.int64)})
             write("unknown", {**state, "fc.weight": state["0.weight"]})
             write("missing", {k: v for k, v in state.items() if k != "2.weight"})
+            write("ddp", {"module." + k: v for k, v in state.items()})  # DistributedDataParallel's state_dict()
             write("good", state)
             """);
         Python_(script, package, _dir);
@@ -331,6 +398,7 @@ public sealed partial class PyTorchExportTests(ITestOutputHelper output) : IDisp
             ("dtype", "tensor '2.bias': dtype I64 cannot be read as Single"),
             ("unknown", "not in the model: 'fc.weight' [2, 2]"),
             ("missing", "missing '2.weight' [2, 2]"),
+            ("ddp", "the tensor names start with 'module.' ('module.0.weight' for '0.weight'): saved from DistributedDataParallel"),
         })
         {
             var (code, _, stderr) = Cli("eval", "--model", Path.Combine(_dir, name), "--dataset", "csv:" + Csv());
