@@ -12,24 +12,42 @@ namespace Backprop.Explore;
 /// <summary>
 /// The page's routes. Every number comes from the library; the page does no arithmetic of its own.
 /// <list type="bullet">
-/// <item><c>GET /api/solution[?layout=sheet]</c>: exactly <c>trace --format json</c> of the current problem.</item>
-/// <item><c>POST /api/solution</c> <c>{"edits": [{"target", "index", "value" | "text"}], "reset": false}</c>: applies the edits, answers the recomputed solution.</item>
-/// <item><c>GET /api/steps[?layout]</c>: the stepper's steps, trace's text and LaTeX cut at its headings.</item>
-/// <item><c>GET /api/chain[?example=k]</c>: the chain rule at each backward step.</item>
-/// <item><c>GET /api/check?name=0.weight&amp;index=1,0[&amp;eps=0.001]</c>: finite differences of one entry.</item>
-/// <item><c>POST /api/quiz</c> <c>{"quantity", "index", "answer"}</c>: the verdict.</item>
+/// <item><c>GET /api/solution[?layout=sheet]</c>: exactly <c>trace --format json</c> of the current problem (the page
+/// fetches it only to export).</item>
+/// <item><c>POST /api/solution[?answer=state]</c> <c>{"edits": [{"target", "index", "value" | "text"}], "reset": false}</c>:
+/// applies the edits, all or none, and answers the recomputed solution (or, with <c>answer=state</c>, what
+/// <c>GET /api/state</c> answers: the page's choice, which stays small for a large model).</item>
+/// <item><c>GET /api/steps[?layout]</c>: the stepper's steps, trace's text and LaTeX cut at its headings, tensors of
+/// more than <see cref="MaxEntriesShown"/> values as previews and the quiz's gradient hidden.</item>
+/// <item><c>GET /api/chain[?example=k&amp;layer=i]</c>: the chain rule at each backward step (or layer i's), shown the same way.</item>
+/// <item><c>GET /api/check?name=0.weight&amp;index=1,0[&amp;eps=0.001&amp;step=h]</c>: finite differences of one entry.</item>
+/// <item><c>POST /api/quiz</c> <c>{"hide": "2.weight" | "x" | null}</c> hides a gradient everywhere the page shows it;
+/// <c>{"quantity", "index", "answer"}</c> answers the verdict and shows it again.</item>
 /// <item><c>GET /api/network.svg</c>, <c>GET /api/state</c>, <c>GET /api/export?format=json|markdown|cli</c>,
-/// <c>GET /api/graph[?expr&amp;at]</c>, <c>GET /api/jacobian[?layer&amp;example&amp;of=output|loss&amp;wrt=input|params|NAME&amp;layout&amp;format]</c>
+/// <c>GET /api/graph[?expr&amp;at]</c>, <c>GET /api/jacobian[?layer&amp;example&amp;of=output|loss&amp;wrt=input|params|NAME&amp;layout&amp;format&amp;max_entries]</c>
 /// (as <c>backprop jacobian</c> computes it).</item>
 /// </list>
-/// A refused request is answered <c>{"error": "..."}</c> with status 400; the server keeps running.
+/// A refused request is answered <c>{"error": "..."}</c> with status 400, naming the parameter; the server keeps
+/// running. While the quiz hides a gradient, the finite differences of it answer <c>{"hidden": true, "message"}</c>, and
+/// a request whose answer would show it (a Jacobian of the loss with respect to it, the exported solution) is refused,
+/// saying so.
 /// </summary>
 public static class ExploreApi
 {
     /// <summary>Seed 001's expression, the computational graph shown unless the page asks for another.</summary>
     public const string DefaultExpression = "a = x*y + z; b = (x + x)*a; w = a*b", DefaultInputs = "x=1,y=2,z=3";
 
-    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>
+    /// The most values of one tensor the page's steps and chain rule show in full; a larger one is a preview. KaTeX
+    /// typesets a matrix of this size at once, and a model of a million weights answers in kilobytes.
+    /// </summary>
+    public const int MaxEntriesShown = 256;
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static void Map(WebApplication app, ExploreSession session)
     {
@@ -43,53 +61,49 @@ public static class ExploreApi
             var body = await ReadBody(request);
             return Guard(() =>
             {
+                string? answer = request.Query["answer"];
+                if (answer is not (null or "solution" or "state")) throw new BackpropException($"answer: expected solution or state, got '{answer}'");
+                string? layout = request.Query["layout"];
+                if (layout is not null) WorkedSolutionLayout.Check(layout); // refused before any edit is applied
                 var (edits, reset) = ParseEdits(body);
                 if (reset) session.Reset();
                 if (edits.Count > 0) session.Apply(edits);
-                return Json(session, request.Query["layout"]);
+                return answer == "state" ? State(session) : Json(session, layout);
             });
         });
         app.MapGet("/api/steps", (string? layout) => Guard(() =>
-            Results.Json(new { steps = SolutionSteps.Of(WorkedSolutionLayout.In(session.Solve(), layout ?? WorkedSolutionLayout.Torch)) }, Options)));
-        app.MapGet("/api/state", () => Guard(() =>
-        {
-            var p = session.Current;
-            return Results.Json(new
-            {
-                name = session.Name,
-                loss = p.Loss.Name,
-                learning_rate = p.LearningRate,
-                mode = p.Model.Training ? "train" : "eval",
-                batch = p.Batch.X.Shape[0],
-                parameters = p.Model.NamedParameters.Select(q => new { name = q.Name, shape = q.Parameter.Value.Shape }),
-                layers = p.Model.Layers.Select(l => l.Type),
-                x = p.Batch.X.Shape,
-                y = p.Batch.Y.Shape,
-                edits = session.Edits.Count,
-                expression = DefaultExpression,
-                inputs = DefaultInputs,
-            }, Options);
-        }));
+            Results.Json(new { steps = SolutionSteps.Of(WorkedSolutionLayout.In(session.Solve(), layout ?? WorkedSolutionLayout.Torch), session.View(MaxEntriesShown)) }, Options)));
+        app.MapGet("/api/state", () => Guard(() => State(session)));
         app.MapGet("/api/network.svg", () => Guard(() => Results.Text(NetworkSvg.Write(session.Current.Model, session.Solve()), "image/svg+xml")));
-        app.MapGet("/api/chain", (int? example) => Guard(() =>
+        app.MapGet("/api/chain", (string? example, string? layer) => Guard(() =>
         {
             var p = session.Current;
-            var steps = ChainRule.Compute(p.Model, p.Loss, p.Batch, example ?? 0);
+            var view = session.View(MaxEntriesShown);
+            int? only = Whole(layer, "layer");
+            if (only is int i && (i < 0 || i >= p.Model.Layers.Count)) throw new BackpropException($"layer: expected 0 to {p.Model.Layers.Count - 1}, got {i}");
+            var steps = ChainRule.Compute(p.Model, p.Loss, p.Batch, Whole(example, "example") ?? 0, view: view).Where(s => only is null || s.Index == only);
             return Results.Json(new
             {
                 steps = steps.Select(s => new
                 {
-                    s.Index, s.Layer, s.Kind, s.Example, upstream = s.Upstream.Values, jacobian = s.Jacobian?.Values, jacobian_shape = s.Jacobian?.Shape,
-                    downstream = s.Downstream.Values, outer_products = s.OuterProducts.Select(o => new { o.Name, product = o.Product.Values, shape = o.Product.Shape }), s.Latex,
+                    s.Index, s.Layer, s.Kind, s.Example,
+                    upstream = Shown(s.Upstream, view), jacobian = s.Jacobian is null ? null : Shown(s.Jacobian, view),
+                    downstream = Shown(s.Downstream, view, hidden: view.HidesInputGradientOf(s.Index)),
+                    outer_products = s.OuterProducts.Select(o => new { o.Name, product = Shown(o.Product, view, hidden: view.Hides(o.Name)) }),
+                    s.Latex,
                 }),
             }, Options);
         }));
-        app.MapGet("/api/check", (string? name, string? index, double? eps, double? step) => Guard(() =>
+        app.MapGet("/api/check", (string? name, string? index, string? eps, string? step) => Guard(() =>
         {
             var p = session.Current;
-            var probe = FiniteDifferenceProbe.Run(p.Model, p.Loss, p.Batch, name ?? throw new BackpropException("finite differences: give ?name=PARAMETER&index=i,j"),
-                ParseIndex(index, "index"), step ?? GradientCheck.DefaultStep, eps ?? 1e-3);
-            return Results.Json(probe, Options);
+            if (name is null) throw new BackpropException("name: give ?name=PARAMETER&index=i,j (a parameter's name, or x)");
+            int[] at = ParseIndex(index, "index");
+            double h = Number(step, "step") ?? GradientCheck.DefaultStep, epsilon = Number(eps, "eps") ?? 1e-3;
+            // Every number of the probe is the gradient or near it: while the quiz hides it, the panel says so instead.
+            if (session.Hidden == name)
+                return Results.Json(new { name, index = at, hidden = true, message = $"dL/d({name}) is hidden by the quiz: answer it first" }, Options);
+            return Results.Json(FiniteDifferenceProbe.Run(p.Model, p.Loss, p.Batch, name, at, h, epsilon), Options);
         }));
         app.MapPost("/api/quiz", async (HttpRequest request) =>
         {
@@ -98,24 +112,38 @@ public static class ExploreApi
             {
                 using var doc = Parse(body);
                 var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object) throw new BackpropException("expected a JSON object {\"hide\": NAME} or {\"quantity\", \"index\", \"answer\"}");
+                if (root.TryGetProperty("hide", out var hide))
+                {
+                    session.Hide(hide.ValueKind switch
+                    {
+                        JsonValueKind.Null => null,
+                        JsonValueKind.String => hide.GetString(),
+                        _ => throw new BackpropException("request.hide: expected a parameter's name, x, or null"),
+                    });
+                    return Results.Json(new { hidden = session.Hidden }, Options);
+                }
                 string quantity = String(root, "quantity");
                 var index = IndexOf(root, "index");
                 double answer = Number(root, "answer");
-                double tolerance = root.TryGetProperty("tolerance", out var t) ? Number(root, "tolerance") : QuizChecker.DefaultTolerance;
-                _ = t;
+                double tolerance = root.TryGetProperty("tolerance", out _) ? Number(root, "tolerance") : QuizChecker.DefaultTolerance;
                 var p = session.Current;
-                return Results.Json(QuizChecker.Check(p.Model, p.Loss, p.Batch, quantity, index, answer, tolerance), Options);
+                var verdict = QuizChecker.Check(p.Model, p.Loss, p.Batch, quantity, index, answer, tolerance);
+                // The verdict names the expected value: the quiz is over, and the page shows the gradient again.
+                if (session.Hidden == quantity) session.Hide(null);
+                return Results.Json(verdict, Options);
             });
         });
         app.MapGet("/api/export", (string? format, string? layout) => Guard(() =>
         {
+            if (format is "json" or "markdown" or null) RefuseWhatTheQuizHides(session, session.Hidden, "the exported solution");
             var solution = WorkedSolutionLayout.In(session.Solve(), layout ?? WorkedSolutionLayout.Torch);
             return format switch
             {
                 "json" or null => Results.Text(WorkedSolutionWriter.Json(solution), "application/json"),
                 "markdown" => Results.Text(WorkedSolutionWriter.Markdown(solution, 4), "text/markdown; charset=utf-8"),
                 "cli" => Results.Json(ProblemFiles.Of(session.Current), Options),
-                _ => throw new BackpropException($"export: unknown format '{format}'; expected json, markdown or cli"),
+                _ => throw new BackpropException($"format: unknown format '{format}'; expected json, markdown or cli"),
             };
         }));
         app.MapGet("/api/graph", (string? expr, string? at) => Guard(() =>
@@ -139,36 +167,79 @@ public static class ExploreApi
                 svg = GraphSvg.Write(nodes),
             }, Options);
         }));
-        app.MapGet("/api/jacobian", (int? layer, int? example, string? of, string? wrt, string? layout, string? format) => Guard(() =>
+        app.MapGet("/api/jacobian", (string? layer, string? example, string? of, string? wrt, string? layout, string? format, string? max_entries) => Guard(() =>
         {
             var p = session.Current;
             var request = new JacobianRequest
             {
-                Layer = layer,
-                Example = example ?? 0,
+                Layer = Whole(layer, "layer"),
+                Example = Whole(example, "example") ?? 0,
                 Of = of switch
                 {
                     null or "output" => JacobianOf.Output,
                     "loss" => JacobianOf.Loss,
-                    _ => throw new BackpropException($"jacobian: of: expected output or loss, got '{of}'"),
+                    _ => throw new BackpropException($"of: expected output or loss, got '{of}'"),
                 },
                 Wrt = wrt ?? JacobianRequest.Input,
                 Layout = layout switch
                 {
                     null or "torch" => JacobianLayout.Torch,
                     "sheet" => JacobianLayout.Sheet,
-                    _ => throw new BackpropException($"jacobian: layout: expected torch or sheet, got '{layout}'"),
+                    _ => throw new BackpropException($"layout: expected torch or sheet, got '{layout}'"),
                 },
             };
+            int maxEntries = Whole(max_entries, "max_entries") ?? int.MaxValue;
+            if (maxEntries < 1) throw new BackpropException($"max_entries: expected a whole number ≥ 1, got {maxEntries}");
+            if (format is not (null or "json" or "markdown" or "text" or "csv")) throw new BackpropException($"format: expected json, markdown, text or csv, got '{format}'");
+            if (session.Hidden is string hidden && LossGradientIn(request, hidden))
+                RefuseWhatTheQuizHides(session, hidden, $"the Jacobian of the loss with respect to {request.Wrt}");
             var matrix = Jacobian.Compute(p.Model, p.Batch, request, p.Loss);
-            return format switch
-            {
-                null or "json" => Results.Text(JacobianWriter.Write([matrix], "json"), "application/json"),
-                "markdown" or "text" or "csv" => Results.Text(JacobianWriter.Write([matrix], format), "text/plain; charset=utf-8"),
-                _ => throw new BackpropException($"jacobian: format: expected json, markdown, text or csv, got '{format}'"),
-            };
+            return format is null or "json"
+                ? Results.Text(JacobianWriter.Write([matrix], "json"), "application/json")
+                : Results.Text(JacobianWriter.Write([matrix], format, maxEntries: maxEntries), "text/plain; charset=utf-8");
         }));
         app.MapFallback((HttpContext c) => Results.Json(new { error = $"no such page: {c.Request.Method} {c.Request.Path}" }, statusCode: 404));
+    }
+
+    private static IResult State(ExploreSession session)
+    {
+        var p = session.Current;
+        return Results.Json(new
+        {
+            name = session.Name,
+            loss = p.Loss.Name,
+            learning_rate = p.LearningRate,
+            mode = p.Model.Training ? "train" : "eval",
+            batch = p.Batch.X.Shape[0],
+            parameters = p.Model.NamedParameters.Select(q => new { name = q.Name, shape = q.Parameter.Value.Shape }),
+            layers = p.Model.Layers.Select(l => l.Type),
+            x = p.Batch.X.Shape,
+            y = p.Batch.Y.Shape,
+            edits = session.Edits.Count,
+            hidden = session.Hidden,
+            expression = DefaultExpression,
+            inputs = DefaultInputs,
+        }, Options);
+    }
+
+    // A tensor as the page is shown it: its values, a summary when the view elides it, or nothing when the quiz hides it.
+    private static object Shown(TensorValue v, WorkedSolutionView view, bool hidden = false)
+    {
+        if (hidden) return new { shape = v.Shape, hidden = true };
+        if (!view.Elides(v)) return new { shape = v.Shape, values = v.Values };
+        var (min, mean, max) = v.Statistics();
+        return new { shape = v.Shape, summary = new { count = v.Values.Length, min, mean, max } };
+    }
+
+    // Whether the Jacobian of the loss holds the hidden gradient (for one example): with respect to the hidden parameter
+    // itself, to every parameter, or to the input x. (The library takes the loss's Jacobian of the whole model only.)
+    private static bool LossGradientIn(JacobianRequest r, string hidden) =>
+        r.Of == JacobianOf.Loss && (hidden == WorkedSolutionView.Input ? r.Wrt == JacobianRequest.Input : r.Wrt == hidden || r.Wrt == JacobianRequest.Params);
+
+    private static void RefuseWhatTheQuizHides(ExploreSession session, string? quantity, string what)
+    {
+        if (quantity is not null && session.Hidden == quantity)
+            throw new BackpropException($"{what} would show dL/d({quantity}), which the quiz hides: answer the quiz first");
     }
 
     private static IResult Json(ExploreSession session, string? layout) =>
@@ -222,6 +293,8 @@ public static class ExploreApi
                 if (e.ValueKind != JsonValueKind.Object) throw new BackpropException($"{where}: expected an object {{\"target\", \"index\", \"value\"}}");
                 string target = String(e, "target", where);
                 int[] index = e.TryGetProperty("index", out _) ? IndexOf(e, "index", where) : [];
+                if (e.TryGetProperty("value", out _) && e.TryGetProperty("text", out _))
+                    throw new BackpropException($"{where}: give \"value\" (a number) or \"text\" (the mode's train or eval), not both");
                 double? value = e.TryGetProperty("value", out _) ? Number(e, "value", where) : null;
                 string? text = e.TryGetProperty("text", out var t) ? t.ValueKind == JsonValueKind.String ? t.GetString() : throw new BackpropException($"{where}.text: expected a string") : null;
                 edits.Add(new ProblemEdit(target, index, value, text));
@@ -251,6 +324,18 @@ public static class ExploreApi
             throw new BackpropException($"{where}.{name}: expected an array of whole numbers such as [1, 0]");
         return v.EnumerateArray().Select(i => i.GetInt32()).ToArray();
     }
+
+    // A query parameter that is a whole number, or null when absent; anything else is refused naming the parameter.
+    private static int? Whole(string? text, string name) =>
+        text is null ? null
+        : int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v
+        : throw new BackpropException($"{name}: expected a whole number, got '{text}'");
+
+    // A query parameter that is a finite number, or null when absent; anything else is refused naming the parameter.
+    private static double? Number(string? text, string name) =>
+        text is null ? null
+        : double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) ? v
+        : throw new BackpropException($"{name}: expected a number, got '{text}'");
 
     private static int[] ParseIndex(string? text, string name)
     {

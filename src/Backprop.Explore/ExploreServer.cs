@@ -12,8 +12,8 @@ namespace Backprop.Explore;
 
 /// <summary>
 /// The local server of <c>backprop explore</c>: Kestrel bound to a loopback address only (127.0.0.1 by default; port 0
-/// takes a free port, read back after the start), answering only requests addressed to localhost or 127.0.0.1 (host
-/// filtering, against DNS rebinding), taking POSTs only as JSON from its own origin, and sending
+/// takes a free port, read back after the start), answering only requests addressed to localhost, 127.0.0.1, [::1] or
+/// the address it listens on (host filtering, against DNS rebinding), taking POSTs only as JSON from its own origin, and sending
 /// <c>Content-Security-Policy: default-src 'self'</c> with every answer, so the page fetches nothing from elsewhere and
 /// no other site can drive it. The routes are <see cref="ExploreApi"/>'s.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class ExploreServer : IAsyncDisposable
         Url = url;
     }
 
-    /// <summary>The page's address, http://127.0.0.1:PORT/.</summary>
+    /// <summary>The page's address: http://127.0.0.1:PORT/, or the loopback address it listens on instead (http://127.0.0.2:PORT/, http://[::1]:PORT/).</summary>
     public Uri Url { get; }
 
     public int Port => Url.Port;
@@ -45,9 +45,11 @@ public sealed class ExploreServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ExploreServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
+        // The address as a URL's host names it: 127.0.0.2, or [::1].
+        string urlHost = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         builder.Services.AddHostFiltering(o =>
         {
-            o.AllowedHosts = ["localhost", "127.0.0.1", "[::1]"];
+            o.AllowedHosts = new[] { "localhost", "127.0.0.1", "[::1]", urlHost }.Distinct().ToList();
             o.AllowEmptyHosts = false;
         });
         var app = builder.Build();
@@ -80,7 +82,7 @@ public sealed class ExploreServer : IAsyncDisposable
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(bound);
-        return new ExploreServer(app, new Uri($"http://{(address.AddressFamily == AddressFamily.InterNetworkV6 ? "[::1]" : "127.0.0.1")}:{uri.Port}/"));
+        return new ExploreServer(app, new Uri($"http://{urlHost}:{uri.Port}/"));
     }
 
     // A POST must be JSON (so that a cross-site page cannot send it without a CORS preflight, which is never granted)

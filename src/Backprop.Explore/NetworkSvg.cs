@@ -11,10 +11,11 @@ namespace Backprop.Explore;
 /// value for the first example; a linear layer's weights as edges (colour by sign, width by size), an element-wise layer
 /// as one edge per unit. A column of more than <see cref="MaxUnits"/> units, or of more than one dimension (a
 /// convolution's channels × positions), is drawn as a summary: its shape and a heat-map of its values, never unit by
-/// unit, so a large model stays a small picture. Ids are stable: <c>unit-c-j</c>, <c>summary-c</c>, <c>layer-i</c>,
-/// <c>edge-i-in-out</c> (layer i, input unit, output unit), <c>edge-i</c> for a summary link. Edges of a linear layer
-/// carry <c>data-target</c> and <c>data-index</c>, the weight they show, for the page's editor. Colours are
-/// attributes, not style, so the page's content security policy holds.
+/// unit, so a large model stays a small picture. After the output stand the targets y of the first example (a class
+/// index is one unit). Ids are stable: <c>unit-c-j</c>, <c>summary-c</c>, <c>layer-i</c>, <c>edge-i-in-out</c> (layer i,
+/// input unit, output unit), <c>edge-i</c> for a summary link, <c>target-j</c> (or <c>summary-y</c>) for the targets.
+/// The edges of a linear layer, the input units and the targets carry <c>data-target</c> and <c>data-index</c>, the
+/// value they show, for the page's editor. Colours are attributes, not style, so the page's content security policy holds.
 /// </summary>
 public static class NetworkSvg
 {
@@ -28,10 +29,15 @@ public static class NetworkSvg
         shapes.AddRange(model.Layers.Select(l => l.OutputShape));
         var values = new List<double[]> { Example(s.X) };
         values.AddRange(s.Forward.Select(f => Example(f.Output)));
-        bool Summary(int c) => shapes[c].Length != 1 || shapes[c][0] > MaxUnits;
-        int tallest = Enumerable.Range(0, columns).Max(c => Summary(c) ? 4 : shapes[c][0]);
-        int height = Top + tallest * Row + 30, width = columns * ColumnWidth;
-        double Y(int c, int j) => Top + (tallest - (Summary(c) ? 4 : shapes[c][0])) * Row / 2.0 + j * Row + Row / 2.0;
+        // The targets y stand after the output ŷ, one more column: a class index per example is one unit.
+        int[] yShape = s.Y.Shape.Length <= 1 ? [1] : s.Y.Shape[1..];
+        double[] y = Example(s.Y);
+        bool Big(int[] shape) => shape.Length != 1 || shape[0] > MaxUnits;
+        bool Summary(int c) => Big(shapes[c]);
+        int Units(int c) => c == columns ? (Big(yShape) ? 4 : yShape[0]) : Summary(c) ? 4 : shapes[c][0];
+        int tallest = Enumerable.Range(0, columns + 1).Max(Units);
+        int height = Top + tallest * Row + 30, width = (columns + 1) * ColumnWidth;
+        double Y(int c, int j) => Top + (tallest - Units(c)) * Row / 2.0 + j * Row + Row / 2.0;
         double X(int c) => c * ColumnWidth + ColumnWidth / 2.0;
 
         var sb = new StringBuilder();
@@ -76,7 +82,7 @@ public static class NetworkSvg
             sb.Append(Invariant($"<g id=\"column-{c}\" class=\"column\" data-column=\"{c}\">\n"));
             sb.Append(Invariant($"<text x=\"{X(c)}\" y=\"{height - 8}\" text-anchor=\"middle\" fill=\"#334155\">{name} {Escape(Tensor(shapes[c]))}</text>\n"));
             if (Summary(c))
-                Heatmap(sb, c, values[c], X(c) - 48, Y(c, 0) - Row / 2.0 + 8, 96);
+                Heatmap(sb, $"summary-{c}", values[c], X(c) - 48, Y(c, 0) - Row / 2.0 + 8, 96);
             else
                 for (int j = 0; j < shapes[c][0]; j++)
                 {
@@ -87,17 +93,31 @@ public static class NetworkSvg
                 }
             sb.Append("</g>\n");
         }
+        sb.Append(Invariant($"<g id=\"targets\" class=\"column\" data-column=\"{columns}\">\n"));
+        sb.Append(Invariant($"<line class=\"edge\" x1=\"{X(columns - 1) + 30}\" y1=\"{height / 2.0}\" x2=\"{X(columns) - 30}\" y2=\"{height / 2.0}\" stroke=\"#cbd5e1\" stroke-width=\"1\" stroke-dasharray=\"3 3\"/>\n"));
+        sb.Append(Invariant($"<text x=\"{(X(columns - 1) + X(columns)) / 2}\" y=\"20\" text-anchor=\"middle\" fill=\"#334155\">loss</text>\n"));
+        sb.Append(Invariant($"<text x=\"{X(columns)}\" y=\"{height - 8}\" text-anchor=\"middle\" fill=\"#334155\">y {Escape(Tensor(yShape))}</text>\n"));
+        if (Big(yShape))
+            Heatmap(sb, "summary-y", y, X(columns) - 48, Y(columns, 0) - Row / 2.0 + 8, 96);
+        else
+            for (int j = 0; j < yShape[0]; j++)
+            {
+                string index = s.Y.Shape.Length <= 1 ? "0" : $"0,{j}";
+                sb.Append(Invariant($"<g id=\"target-{j}\" class=\"unit target\" data-target=\"y\" data-index=\"{index}\"><rect x=\"{X(columns) - Radius}\" y=\"{Y(columns, j) - Radius}\" width=\"{2 * Radius}\" height=\"{2 * Radius}\" fill=\"#f8fafc\" stroke=\"#334155\"/>"));
+                sb.Append(Invariant($"<text x=\"{X(columns)}\" y=\"{Y(columns, j) + 4}\" text-anchor=\"middle\" fill=\"#0f172a\">{y[j]:0.###}</text></g>\n"));
+            }
+        sb.Append("</g>\n");
         sb.Append("</svg>\n");
         return sb.ToString();
     }
 
     // A square of at most HeatCells × HeatCells cells, each the mean of its share of the values (blue negative, red positive).
-    private static void Heatmap(StringBuilder sb, int c, double[] values, double x, double y, double size)
+    private static void Heatmap(StringBuilder sb, string id, double[] values, double x, double y, double size)
     {
         int side = (int)Math.Min(HeatCells, Math.Ceiling(Math.Sqrt(values.Length)));
         int cells = side * side;
         double max = Math.Max(1e-12, values.Length == 0 ? 0 : values.Max(Math.Abs));
-        sb.Append(Invariant($"<g id=\"summary-{c}\" class=\"summary\"><rect x=\"{x - 2}\" y=\"{y - 2}\" width=\"{size + 4}\" height=\"{size + 4}\" fill=\"none\" stroke=\"#334155\"/>"));
+        sb.Append(Invariant($"<g id=\"{id}\" class=\"summary\"><rect x=\"{x - 2}\" y=\"{y - 2}\" width=\"{size + 4}\" height=\"{size + 4}\" fill=\"none\" stroke=\"#334155\"/>"));
         for (int k = 0; k < cells; k++)
         {
             int from = (int)((long)k * values.Length / cells), to = (int)((long)(k + 1) * values.Length / cells);

@@ -5,14 +5,15 @@ namespace Backprop.Explore;
 
 /// <summary>
 /// Cuts a worked solution into the stepper's steps (<see cref="SolutionStep"/>) along the headings that
-/// <see cref="WorkedSolutionWriter"/> writes, so that the page shows trace's own text and trace's own LaTeX.
+/// <see cref="WorkedSolutionWriter"/> writes, so that the page shows trace's own text and trace's own LaTeX, as
+/// a <see cref="WorkedSolutionView"/> shows them (large tensors as previews, the quiz's gradient hidden).
 /// </summary>
 public static partial class SolutionSteps
 {
-    public static IReadOnlyList<SolutionStep> Of(WorkedSolution s, int digits = 4)
+    public static IReadOnlyList<SolutionStep> Of(WorkedSolution s, WorkedSolutionView view, int digits = 4)
     {
-        var text = Cut(WorkedSolutionWriter.Text(s, digits), markdown: false);
-        var markdown = Cut(WorkedSolutionWriter.Markdown(s, digits), markdown: true);
+        var text = Cut(WorkedSolutionWriter.Text(s, digits, view), markdown: false);
+        var markdown = Cut(WorkedSolutionWriter.Markdown(s, digits, view), markdown: true);
         return text.Select(t =>
         {
             var latex = markdown.FirstOrDefault(m => m.Id == t.Id)?.Lines ?? [];

@@ -41,12 +41,14 @@ public class DocsTests
             var error = new StringWriter();
             Assert.True(Program.Run([.. args], new StringWriter(), error) == 0, $"{line}: {error}");
         }
-        foreach (string image in new[] { "explore-backward.png", "explore-quiz.png", "explore-graph.png" })
+        string readme = File.ReadAllText(Repository.Path("README.md"));
+        foreach (string image in new[] { "explore-backward.png", "explore-quiz.png", "explore-quiz-hidden.png", "explore-graph.png", "explore-large.png" })
         {
             Assert.True(File.Exists(Repository.Path("docs", "images", image)), image);
             Assert.Contains($"images/{image}", doc);
         }
-        Assert.Contains("docs/images/explore-backward.png", File.ReadAllText(Repository.Path("README.md")));
+        foreach (string image in new[] { "explore-backward.png", "explore-quiz.png", "explore-graph.png", "explore-large.png" })
+            Assert.Contains($"(docs/images/{image})", readme);
     }
 
     /// <summary>Each ```console block of docs/NAME is "$ backprop ARGS" and then exactly what the command prints.</summary>

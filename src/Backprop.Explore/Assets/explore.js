@@ -3,13 +3,20 @@
 'use strict';
 
 const state = { steps: [], current: 0, previous: new Map(), hidden: null, params: [] };
+// The server writes a gradient the quiz hides as this; the page only marks the line.
+const HIDDEN = '? (hidden by the quiz)';
+// Tensors of more values are shown as previews (the server's ExploreApi.MaxEntriesShown); export has them all.
+const MAX_ENTRIES = 256;
+// An export longer than this is not put into the page (a browser would stall on it): its file link has it all.
+const MAX_EXPORT_SHOWN = 1000000;
 const $ = id => document.getElementById(id);
 
-async function api(path, body) {
+// The answer of a route: parsed JSON, or with asText the text exactly as sent (an export is shown as trace writes it).
+async function api(path, body, asText = false) {
   const init = body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
   const response = await fetch(path, init);
   const type = response.headers.get('Content-Type') || '';
-  const data = type.includes('json') ? await response.json() : await response.text();
+  const data = type.includes('json') && !(asText && response.ok) ? await response.json() : await response.text();
   if (!response.ok) throw new Error(data && data.error ? data.error : `${response.status} ${path}`);
   return data;
 }
@@ -33,6 +40,8 @@ async function loadState() {
   $('problem-name').textContent = `${s.name}: loss ${s.loss}, η = ${s.learning_rate ?? '—'}, batch of ${s.batch}`;
   $('mode').value = s.mode;
   state.params = s.parameters;
+  state.hidden = s.hidden;
+  $('quiz-hidden').textContent = s.hidden ? `dL/d(${s.hidden}) is hidden until you answer` : '';
   const targets = [...s.parameters.map(p => p.name), 'x', 'y', 'lr'];
   fill($('edit-target'), targets);
   fill($('fd-name'), [...s.parameters.map(p => p.name), 'x']);
@@ -92,10 +101,6 @@ function highlight() {
   if (step && step.layer !== null) document.getElementById(`layer-${step.layer}`)?.classList.add('current');
 }
 
-function hiddenLine(line) {
-  return state.hidden && line.startsWith(`dL/d(${state.hidden})`);
-}
-
 async function show(i) {
   if (i < 0 || i >= state.steps.length) return;
   state.current = i;
@@ -107,42 +112,37 @@ async function show(i) {
   $('step-text').replaceChildren(...step.text.map((line, k) => {
     const div = document.createElement('div');
     div.className = 'line';
-    if (hiddenLine(line)) {
-      div.textContent = `dL/d(${state.hidden}) = ? (quiz: type your answer)`;
-      div.classList.add('hidden-answer');
-    } else {
-      div.textContent = line;
-      if (state.previous.size > 0 && before[k] !== line) div.classList.add('changed');
-    }
+    div.textContent = line;
+    if (line.includes(HIDDEN)) div.classList.add('hidden-answer');
+    else if (state.previous.size > 0 && before[k] !== line) div.classList.add('changed');
     return div;
   }));
   const math = $('step-math');
   math.replaceChildren();
-  for (const latex of step.latex) {
-    if (state.hidden && latex.includes(`\\nabla_{\\mathrm{${state.hidden}}}`)) continue;
-    tex(math, latex);
-  }
+  for (const latex of step.latex) tex(math, latex);
   highlight();
-  await showChain(step);
+  await showChain(step, i);
 }
 
-async function showChain(step) {
+async function showChain(step, i) {
   const panel = $('chain');
   if (!step.id.startsWith('backward-')) { panel.hidden = true; return; }
-  const { steps } = await api('/api/chain');
-  const chain = steps.find(s => s.index === step.layer);
+  const { steps } = await api(`/api/chain?layer=${step.layer}`);
+  if (state.current !== i) return; // the student has stepped on meanwhile
+  const chain = steps[0];
   panel.hidden = false;
   const kinds = { linear: 'linear layer: the local Jacobian is W', elementwise: 'element-wise activation: the local Jacobian is the diagonal diag(f′(h))', softmax: 'softmax: the local Jacobian is diag(s) − s sᵀ', jacobian: 'the local Jacobian, row j = ∂output_j/∂input' };
   $('chain-kind').textContent = `${kinds[chain.kind]} (example ${chain.example + 1})`;
   const math = $('chain-math');
   math.replaceChildren();
-  if (!state.hidden || chain.kind !== 'linear' || !step.latex.some(l => l.includes(state.hidden))) tex(math, chain.latex);
+  for (const latex of chain.latex) tex(math, latex);
 }
 
 async function edit(edits) {
   $('edit-error').textContent = '';
+  $('status').textContent = '';
   try {
-    await api(`/api/solution?layout=${layout()}`, { edits });
+    await api('/api/solution?answer=state', { edits });
     $('status').textContent = 'recomputed';
     await refresh(true);
   } catch (e) {
@@ -170,7 +170,7 @@ function wire() {
   });
   $('layout').addEventListener('change', () => loadSteps(false));
   $('mode').addEventListener('change', () => edit([{ target: 'mode', text: $('mode').value }]));
-  $('reset').addEventListener('click', async () => { await api('/api/solution', { reset: true }); await refresh(true); });
+  $('reset').addEventListener('click', async () => { await api('/api/solution?answer=state', { reset: true }); await refresh(true); });
   $('edit-apply').addEventListener('click', () => {
     const target = $('edit-target').value;
     const edit1 = { target, value: $('edit-value').value.trim() === '' ? null : Number($('edit-value').value) };
@@ -181,6 +181,12 @@ function wire() {
     const table = $('fd-result');
     try {
       const r = await api(`/api/check?name=${encodeURIComponent($('fd-name').value)}&index=${encodeURIComponent($('fd-index').value)}&eps=${encodeURIComponent($('fd-eps').value)}`);
+      if (r.hidden) {
+        const tr = document.createElement('tr'); tr.className = 'hidden-answer'; tr.textContent = r.message;
+        table.replaceChildren(tr);
+        table.dataset.passed = 'hidden';
+        return;
+      }
       const rows = [
         ['analytic g (backprop)', r.analytic], ['central difference', r.numeric], ['relative error', r.relative_error],
         ['verdict', r.passed ? 'pass' : 'FAIL'], [`predicted ΔL ≈ g·ε (ε = ${r.epsilon})`, r.predicted_delta], ['actual ΔL', r.actual_delta],
@@ -199,7 +205,14 @@ function wire() {
       const tr = document.createElement('tr'); tr.className = 'error'; tr.textContent = e.message; table.appendChild(tr);
     }
   });
-  $('quiz-hide').addEventListener('click', () => { state.hidden = $('quiz-quantity').value; show(state.current); });
+  // The server hides the gradient in every answer that would show it; what other panels show of it already goes.
+  $('quiz-hide').addEventListener('click', async () => {
+    await api('/api/quiz', { hide: $('quiz-quantity').value });
+    for (const id of ['fd-result', 'jacobian', 'export-output']) $(id).replaceChildren();
+    delete $('fd-result').dataset.passed;
+    $('quiz-result').textContent = '';
+    await refresh(false);
+  });
   $('quiz-check').addEventListener('click', async () => {
     const out = $('quiz-result');
     try {
@@ -207,6 +220,7 @@ function wire() {
       out.textContent = v.message;
       out.className = v.correct ? 'right' : 'wrong';
       out.dataset.slip = v.slip || '';
+      await refresh(false);
     } catch (e) {
       out.textContent = e.message;
       out.className = 'error';
@@ -217,7 +231,7 @@ function wire() {
     out.replaceChildren();
     const layer = $('jac-layer').value;
     try {
-      const markdown = await api(`/api/jacobian?format=markdown&of=${$('jac-of').value}&wrt=${encodeURIComponent($('jac-wrt').value)}&layout=${layout()}${layer === '' ? '' : `&layer=${layer}`}`);
+      const markdown = await api(`/api/jacobian?format=markdown&max_entries=${MAX_ENTRIES}&of=${$('jac-of').value}&wrt=${encodeURIComponent($('jac-wrt').value)}&layout=${layout()}${layer === '' ? '' : `&layer=${layer}`}`);
       const notes = document.createElement('ul');
       for (const line of markdown.split('\n')) {
         if (line.startsWith('$$')) tex(out, line.replace(/^\$\$|\$\$$/g, ''));
@@ -226,17 +240,29 @@ function wire() {
       }
       out.appendChild(notes);
     } catch (e) {
-      out.textContent = e.message;
-      out.className = 'error';
+      const p = document.createElement('p');
+      p.className = 'error';
+      p.textContent = e.message;
+      out.appendChild(p);
     }
   });
   for (const [id, format] of [['export-json', 'json'], ['export-markdown', 'markdown'], ['export-cli', 'cli']]) {
     $(id).addEventListener('click', async () => {
-      const data = await api(`/api/export?format=${format}&layout=${layout()}`);
-      $('export-output').textContent = format === 'cli'
-        ? `# model.json\n${data.model_json}\n# data.json\n${data.data_json}\n# then run:\n${data.command}\n`
-        : typeof data === 'string' ? data : JSON.stringify(data, null, 2);
+      const out = $('export-output');
+      out.className = '';
+      try {
+        const data = await api(`/api/export?format=${format}&layout=${layout()}`, undefined, format !== 'cli');
+        const text = format === 'cli' ? `# model.json\n${data.model_json}\n# data.json\n${data.data_json}\n# then run:\n${data.command}\n` : data;
+        out.textContent = text.length <= MAX_EXPORT_SHOWN ? text
+          : `${text.slice(0, MAX_EXPORT_SHOWN)}\n⋯ (${text.length} characters in all: the file link above has every one)\n`;
+      } catch (e) {
+        out.textContent = e.message;
+        out.className = 'error';
+      }
     });
+  }
+  for (const [id, format] of [['export-json-file', 'json'], ['export-markdown-file', 'markdown']]) {
+    $(id).addEventListener('click', () => { $(id).href = `/api/export?format=${format}&layout=${layout()}`; });
   }
 }
 

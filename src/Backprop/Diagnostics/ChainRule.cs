@@ -12,16 +12,19 @@ namespace Backprop.Diagnostics;
 /// The chain rule of every backward step (<see cref="ChainRuleStep"/>), computed by the layers themselves: the local
 /// Jacobian is <see cref="Jacobian"/>'s for that layer (row j: the layer's own Backward of the unit upstream gradient
 /// e_j of example k, the rest of the batch fixed), so it shows what the engine computes (for a linear layer that is W, for an element-wise activation a diagonal, for softmax
-/// diag(s) − s sᵀ). The LaTeX is written with the matrices of <c>trace --format markdown</c>.
+/// diag(s) − s sᵀ). The LaTeX is written with the matrices of <c>trace --format markdown</c>, as a
+/// <see cref="WorkedSolutionView"/> shows them: large ones as previews, a hidden gradient as "?".
 /// </summary>
 public static class ChainRule
 {
     /// <summary>The largest local Jacobian (output size × input size) worked out in full.</summary>
     public const int MaxJacobianEntries = 1024;
 
-    public static IReadOnlyList<ChainRuleStep> Compute<T>(Sequential<T> model, Loss<T> loss, Batch<T> batch, int example = 0, int digits = 4)
+    public static IReadOnlyList<ChainRuleStep> Compute<T>(Sequential<T> model, Loss<T> loss, Batch<T> batch, int example = 0, int digits = 4,
+        WorkedSolutionView? view = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        view ??= WorkedSolutionView.Full;
         int n = batch.X.Shape[0];
         if (example < 0 || example >= n) throw new BackpropException($"chain rule: example {example} is outside the batch of {n}");
         var m = model.Clone();
@@ -58,7 +61,7 @@ public static class ChainRule
             var up = Example(upstreams[i], example, outSize);
             var down = Example(downstreams[i], example, inSize);
             string title = $"{layer}";
-            steps.Add(new ChainRuleStep(i, title, kind, example, up, jacobian, down, outer, Latex(i, kind, up, jacobian, down, outer, digits)));
+            steps.Add(new ChainRuleStep(i, title, kind, example, up, jacobian, down, outer, Latex(i, kind, up, jacobian, down, outer, digits, view)));
         }
         return steps;
     }
@@ -67,10 +70,12 @@ public static class ChainRule
 
     private static TensorValue Example(TensorValue v, int k, int size) => new(v.Values.AsSpan(k * size, size).ToArray(), [1, size]);
 
-    private static string Latex(int i, string kind, TensorValue up, TensorValue? jacobian, TensorValue down,
-        List<(string Name, TensorValue Delta, TensorValue Input, TensorValue Product)> outer, int digits)
+    // One display per line: the chain rule, then each outer product, its result on a line of its own so that it fits
+    // a narrow column.
+    private static IReadOnlyList<string> Latex(int i, string kind, TensorValue up, TensorValue? jacobian, TensorValue down,
+        List<(string Name, TensorValue Delta, TensorValue Input, TensorValue Product)> outer, int digits, WorkedSolutionView view)
     {
-        string M(TensorValue v) => WorkedSolutionWriter.LatexMatrix(v, digits);
+        string M(TensorValue v) => WorkedSolutionWriter.LatexMatrix(v, digits, view);
         string local = kind switch
         {
             "linear" => $"W^{{({i})}}",
@@ -81,10 +86,12 @@ public static class ChainRule
         var sb = new StringBuilder();
         sb.Append($"\\underbrace{{{M(up)}}}_{{\\partial L / \\partial h^{{({i + 1})}}}} \\cdot ");
         sb.Append(jacobian is null ? local : $"\\underbrace{{{M(jacobian)}}}_{{{local}}}");
-        sb.Append($" = \\underbrace{{{M(down)}}}_{{\\partial L / \\partial h^{{({i})}}}}");
+        sb.Append($" = \\underbrace{{{(view.HidesInputGradientOf(i) ? WorkedSolutionWriter.HiddenLatex : M(down))}}}_{{\\partial L / \\partial h^{{({i})}}}}");
+        var lines = new List<string> { sb.ToString() };
         foreach (var (name, delta, input, product) in outer)
-            sb.Append($" \\\\ \\nabla_{{\\mathrm{{{name}}}}} L = \\delta^\\top h = {M(Transpose(delta))} \\cdot {M(input)} = {M(product)}");
-        return sb.ToString();
+            lines.Add($"\\begin{{aligned}} \\nabla_{{\\mathrm{{{name}}}}} L &= \\delta^\\top h = {M(Transpose(delta))} \\cdot {M(input)} \\\\ " +
+                $"&= {(view.Hides(name) ? WorkedSolutionWriter.HiddenLatex : M(product))} \\end{{aligned}}");
+        return lines;
     }
 
     private static TensorValue Transpose(TensorValue v) => WorkedSolutionLayout.Transpose(v);

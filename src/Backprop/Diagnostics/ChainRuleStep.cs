@@ -7,10 +7,10 @@ namespace Backprop.Diagnostics;
 /// diag(f'(h))), "softmax" (diag(s) − s sᵀ), "jacobian" (any other layer). <see cref="Jacobian"/> is null when it is
 /// larger than <see cref="ChainRule.MaxJacobianEntries"/>. For a layer with a weight matrix, <see cref="OuterProducts"/>
 /// holds dL/dW = δᵀ·h, the outer product of the upstream gradient δ [N, out] and the layer's input h [N, in], summed
-/// over the batch.
+/// over the batch. <see cref="Latex"/> is one display per line: the chain rule, then each outer product.
 /// </summary>
 public sealed record ChainRuleStep(
     int Index, string Layer, string Kind, int Example,
     TensorValue Upstream, TensorValue? Jacobian, TensorValue Downstream,
     IReadOnlyList<(string Name, TensorValue Delta, TensorValue Input, TensorValue Product)> OuterProducts,
-    string Latex);
+    IReadOnlyList<string> Latex);

@@ -300,7 +300,7 @@ public static class Jacobian
                 values = Transpose(values, _rows, _columns);
                 (rows, columns) = (columns, rows);
                 title = $"({title})ᵀ";
-                candidates = candidates.Select(c => c with { Name = $"{c.Name}ᵀ", Values = Transpose(c.Values, c.Rows, c.Columns), Rows = c.Columns, Columns = c.Rows }).ToList();
+                candidates = candidates.Select(c => c with { Name = c.Name.Contains(' ') ? $"({c.Name})ᵀ" : $"{c.Name}ᵀ", Values = Transpose(c.Values, c.Rows, c.Columns), Rows = c.Columns, Columns = c.Rows }).ToList();
             }
             var structure = JacobianStructure.Describe(values, rows.Count, columns.Count, single, _request.Layout == JacobianLayout.Sheet,
                 outputByInput: _request.Of == JacobianOf.Output && _parameters.Count == 0, candidates);
@@ -347,19 +347,53 @@ public static class Jacobian
                 }
             }
             if (linears.Count == 0) return result;
-            var (first, firstLayer) = linears[0];
-            double[] product = firstLayer.Weight.Value.ToDoubleArray();
-            int cols = firstLayer.InFeatures, rows = firstLayer.OutFeatures;
+            var (product, rows, cols) = Product(linears);
+            string name = string.Join(" · ", linears.AsEnumerable().Reverse().Select(l => $"{l.Index}.weight"));
+            if (linears.Count > 1 && BlocksOfIdentity(linears[^1].Layer) is int blocks)
+            {
+                // The last layer's weight is [I I …]: it adds the row blocks of what the layers before it compute, so the
+                // model is a sum of linear maps f₁ + f₂ + … and its Jacobian the sum of theirs, W₁ + W₂ + … (seed 002's f + g).
+                var (before, beforeRows, _) = Product(linears.Take(linears.Count - 1).ToList());
+                int size = beforeRows / blocks;
+                string of = linears.Count == 2 ? $"{linears[0].Index}.weight" : $"({string.Join(" · ", linears.Take(linears.Count - 1).Reverse().Select(l => $"{l.Index}.weight"))})";
+                var sum = new double[size * cols];
+                for (int b = 0; b < blocks; b++)
+                    for (int e = 0; e < size * cols; e++) sum[e] += before[b * size * cols + e];
+                string terms = string.Join(" + ", Enumerable.Range(0, blocks).Select(b => $"W{Subscript(b + 1)}"));
+                string slices = string.Join(" + ", Enumerable.Range(0, blocks).Select(b => $"{of}[{b * size}:{(b + 1) * size}]"));
+                result.Add(new($"{terms} = {slices}", sum, size, cols,
+                    $"the last layer's weight [{string.Join(" ", Enumerable.Repeat("I", blocks))}] adds the blocks before it, so the Jacobian of a sum of linear maps is the sum of their weights"));
+            }
+            result.Add(new(name, product, rows, cols, linears.Count == 1
+                ? "a linear layer's Jacobian is its weight W"
+                : "linear layers only, so the chain rule multiplies their weights"));
+            return result;
+        }
+
+        // The product of the linear layers' weights, last first: the Jacobian of the chain.
+        private static (double[] Product, int Rows, int Columns) Product(IReadOnlyList<(int Index, Linear<T> Layer)> linears)
+        {
+            var first = linears[0].Layer;
+            double[] product = first.Weight.Value.ToDoubleArray();
+            int cols = first.InFeatures, rows = first.OutFeatures;
             foreach (var (_, next) in linears.Skip(1))
             {
                 product = MatMul(next.Weight.Value.ToDoubleArray(), next.OutFeatures, rows, product, cols);
                 rows = next.OutFeatures;
             }
-            string name = string.Join(" · ", linears.AsEnumerable().Reverse().Select(l => $"{l.Index}.weight"));
-            result.Add(new(name, product, rows, cols, linears.Count == 1
-                ? "a linear layer's Jacobian is its weight W"
-                : "linear layers only, so the chain rule multiplies their weights"));
-            return result;
+            return (product, rows, cols);
+        }
+
+        // m when the layer's weight is m ≥ 2 identity blocks side by side, [I I … I], and it has no bias; else null.
+        private static int? BlocksOfIdentity(Linear<T> layer)
+        {
+            int rows = layer.OutFeatures, cols = layer.InFeatures;
+            if (layer.Bias is not null || cols % rows != 0 || cols / rows < 2) return null;
+            var w = layer.Weight.Value;
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    if (w[r * cols + c] != (c % rows == r ? T.One : T.Zero)) return null;
+            return cols / rows;
         }
     }
 

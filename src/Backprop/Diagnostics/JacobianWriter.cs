@@ -15,16 +15,21 @@ public static class JacobianWriter
     /// <summary>The largest matrix (entries) Markdown also writes as a LaTeX matrix.</summary>
     public const int MaxLatexEntries = 400;
 
-    public static string Write(IReadOnlyList<JacobianMatrix> matrices, string format, int digits = 4) =>
-        Write(matrices.Select(m => (m, (JacobianCheck?)null)).ToList(), format, digits);
+    /// <summary>
+    /// The Jacobians in <paramref name="format"/>. <paramref name="maxEntries"/> bounds Markdown: a larger matrix is
+    /// written as its first rows and columns with ⋯ and ⋮ (the table and a LaTeX preview, as
+    /// <see cref="WorkedSolutionView"/> writes one), so that a page can show the Jacobian of a large model.
+    /// </summary>
+    public static string Write(IReadOnlyList<JacobianMatrix> matrices, string format, int digits = 4, int maxEntries = int.MaxValue) =>
+        Write(matrices.Select(m => (m, (JacobianCheck?)null)).ToList(), format, digits, maxEntries);
 
     public static string Write(IReadOnlyList<JacobianCheck> checks, string format, int digits = 4) =>
-        Write(checks.Select(c => (c.Analytic, (JacobianCheck?)c)).ToList(), format, digits);
+        Write(checks.Select(c => (c.Analytic, (JacobianCheck?)c)).ToList(), format, digits, int.MaxValue);
 
-    private static string Write(IReadOnlyList<(JacobianMatrix Matrix, JacobianCheck? Check)> items, string format, int digits) => format switch
+    private static string Write(IReadOnlyList<(JacobianMatrix Matrix, JacobianCheck? Check)> items, string format, int digits, int maxEntries) => format switch
     {
         "text" => string.Concat(items.Select((item, i) => (i > 0 ? "\n" : "") + Text(item.Matrix, item.Check, digits))),
-        "markdown" => string.Concat(items.Select((item, i) => (i > 0 ? "\n" : "") + Markdown(item.Matrix, item.Check, digits))),
+        "markdown" => string.Concat(items.Select((item, i) => (i > 0 ? "\n" : "") + Markdown(item.Matrix, item.Check, digits, maxEntries))),
         "json" => Json(items),
         "csv" => Csv(items),
         _ => throw new BackpropException($"unknown jacobian format '{format}'; expected one of: {string.Join(", ", Formats)}"),
@@ -76,23 +81,31 @@ public static class JacobianWriter
         return sb.ToString();
     }
 
-    public static string Markdown(JacobianMatrix m, JacobianCheck? check, int digits)
+    public static string Markdown(JacobianMatrix m, JacobianCheck? check, int digits, int maxEntries = int.MaxValue)
     {
         var number = NumberFormat.Fixed(digits);
+        var view = new WorkedSolutionView(maxEntries);
+        var matrix = new TensorValue(m.Values, [m.Rows, m.Columns]);
+        bool elided = view.Elides(matrix);
+        int rows = elided ? Math.Min(m.Rows, WorkedSolutionView.PreviewRows) : m.Rows, columns = elided ? Math.Min(m.Columns, WorkedSolutionView.PreviewColumns) : m.Columns;
         var sb = new StringBuilder();
         sb.Append("### ").Append(Heading(m)).Append("\n\n");
         sb.Append(LayoutLine(m)).Append(".\n\n");
         static string Cell(string s) => s.Replace("|", "\\|");
-        sb.Append("| |").Append(string.Concat(m.ColumnLabels.Select(l => $" {Cell(l)} |"))).Append('\n');
-        sb.Append("|---|").Append(string.Concat(Enumerable.Repeat("---:|", m.Columns))).Append('\n');
-        for (int r = 0; r < m.Rows; r++)
+        bool moreColumns = columns < m.Columns;
+        sb.Append("| |").Append(string.Concat(m.ColumnLabels.Take(columns).Select(l => $" {Cell(l)} |"))).Append(moreColumns ? " ⋯ |\n" : "\n");
+        sb.Append("|---|").Append(string.Concat(Enumerable.Repeat("---:|", columns + (moreColumns ? 1 : 0)))).Append('\n');
+        for (int r = 0; r < rows; r++)
         {
             sb.Append("| ").Append(Cell(m.RowLabels[r])).Append(" |");
-            for (int c = 0; c < m.Columns; c++) sb.Append(' ').Append(number(m[r, c])).Append(" |");
-            sb.Append('\n');
+            for (int c = 0; c < columns; c++) sb.Append(' ').Append(number(m[r, c])).Append(" |");
+            sb.Append(moreColumns ? " ⋯ |\n" : "\n");
         }
+        if (rows < m.Rows) sb.Append("| ⋮ |").Append(string.Concat(Enumerable.Repeat(" ⋮ |", columns + (moreColumns ? 1 : 0)))).Append('\n');
         sb.Append('\n');
-        if (m.Values.Length <= MaxLatexEntries)
+        if (elided)
+            sb.Append("$$").Append(Latex(m.Title)).Append(" = ").Append(WorkedSolutionWriter.LatexMatrix(matrix, digits, view)).Append("$$\n\n");
+        else if (m.Values.Length <= MaxLatexEntries)
         {
             sb.Append("$$").Append(Latex(m.Title)).Append(" = \\begin{bmatrix}");
             for (int r = 0; r < m.Rows; r++)

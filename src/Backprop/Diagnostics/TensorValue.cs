@@ -12,6 +12,20 @@ public sealed record TensorValue(double[] Values, int[] Shape)
 
     public double this[int i] => Values[i];
 
+    /// <summary>The smallest, mean and largest value (NaN when any value is NaN; NaN for an empty tensor).</summary>
+    public (double Min, double Mean, double Max) Statistics()
+    {
+        if (Values.Length == 0) return (double.NaN, double.NaN, double.NaN);
+        double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
+        foreach (double v in Values)
+        {
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+            sum += v;
+        }
+        return (min, sum / Values.Length, max);
+    }
+
     /// <summary>"Infinity at [0, 1]": the first NaN or infinity in row-major order, with its index; null if every value is finite.</summary>
     public string? FirstNonFinite()
     {

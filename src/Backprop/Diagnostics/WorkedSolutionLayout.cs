@@ -13,12 +13,11 @@ public static class WorkedSolutionLayout
     public static readonly IReadOnlyList<string> Names = [Torch, Sheet];
 
     /// <summary>The solution in the layout <paramref name="layout"/> names ("torch" returns it unchanged).</summary>
-    public static WorkedSolution In(WorkedSolution s, string layout) => layout switch
-    {
-        Torch => s,
-        Sheet => ToSheet(s),
-        _ => throw new BackpropException($"unknown layout '{layout}'; expected one of: {string.Join(", ", Names)}"),
-    };
+    public static WorkedSolution In(WorkedSolution s, string layout) => Check(layout) == Sheet ? ToSheet(s) : s;
+
+    /// <summary>The layout's name, or a <see cref="BackpropException"/> when it names none.</summary>
+    public static string Check(string layout) => Names.Contains(layout) ? layout
+        : throw new BackpropException($"unknown layout '{layout}'; expected one of: {string.Join(", ", Names)}");
 
     public static WorkedSolution ToSheet(WorkedSolution s)
     {

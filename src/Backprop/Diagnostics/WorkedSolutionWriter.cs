@@ -15,12 +15,15 @@ public static class WorkedSolutionWriter
         _ => throw new BackpropException($"unknown trace format '{format}'; expected one of: {string.Join(", ", Formats)}"),
     };
 
-    // One layout serves text and Markdown; only how a heading and a tensor are written differs.
-    private sealed class Style(bool markdown, int digits)
+    // One layout serves text and Markdown; only how a heading and a tensor are written differs. The view says which
+    // tensors are written as previews and which gradient is hidden.
+    private sealed class Style(bool markdown, int digits, WorkedSolutionView view)
     {
         private readonly Func<double, string> _number = NumberFormat.Fixed(digits);
 
         public readonly StringBuilder Out = new();
+
+        public WorkedSolutionView View => view;
 
         public void Heading(string text)
         {
@@ -36,48 +39,94 @@ public static class WorkedSolutionWriter
 
         public void Line(string text) => Out.Append(markdown ? "" : "    ").Append(text).Append(markdown ? "\n\n" : "\n");
 
-        /// <summary>A labelled tensor: nested brackets in text, a LaTeX matrix in Markdown.</summary>
-        public void Value(string label, string latexLabel, TensorValue v, string? prefix = null)
+        /// <summary>A labelled tensor: nested brackets in text, a LaTeX matrix in Markdown; "?" when <paramref name="hidden"/>.</summary>
+        public void Value(string label, string latexLabel, TensorValue v, string? prefix = null, bool hidden = false)
         {
             if (!markdown)
             {
-                Line($"{label} = {prefix}{NumberFormat.Nested(v.Values, v.Shape, _number)}");
+                Line($"{label} = {prefix}{(hidden ? HiddenText : Nested(v))}");
                 return;
             }
-            Out.Append("$$").Append(latexLabel).Append(" = ").Append(prefix is null ? "" : Latex(prefix)).Append(Matrix(v)).Append("$$\n\n");
+            Out.Append("$$").Append(latexLabel).Append(" = ").Append(prefix is null ? "" : Latex(prefix)).Append(hidden ? HiddenLatex : Matrix(v)).Append("$$\n\n");
         }
 
-        public string Matrix(TensorValue v) => LatexMatrix(v, _number);
+        public string Matrix(TensorValue v) => LatexMatrix(v, _number, view);
 
         public string N(double v) => _number(v);
 
-        public string Nested(TensorValue v) => NumberFormat.Nested(v.Values, v.Shape, _number);
+        public string Nested(TensorValue v) => view.Elides(v) ? TextPreview(v, _number) : NumberFormat.Nested(v.Values, v.Shape, _number);
 
         private static string Latex(string s) => s.Replace("η", "\\eta").Replace("·", " \\cdot ").Replace("−", "-");
     }
 
+    /// <summary>What stands for a hidden gradient: in text, and in LaTeX.</summary>
+    public const string HiddenText = "? (hidden by the quiz)", HiddenLatex = "\\boxed{?}";
+
     /// <summary>
     /// A tensor as a LaTeX bmatrix, as the Markdown worked solution writes it: rows × last dimension, higher-rank tensors
-    /// stacked row-major, numbers with <paramref name="digits"/> decimals.
+    /// stacked row-major, numbers with <paramref name="digits"/> decimals; a preview when <paramref name="view"/> elides it.
     /// </summary>
-    public static string LatexMatrix(TensorValue v, int digits) => LatexMatrix(v, NumberFormat.Fixed(digits));
+    public static string LatexMatrix(TensorValue v, int digits, WorkedSolutionView? view = null) =>
+        LatexMatrix(v, NumberFormat.Fixed(digits), view ?? WorkedSolutionView.Full);
 
-    private static string LatexMatrix(TensorValue v, Func<double, string> number)
+    private static string LatexMatrix(TensorValue v, Func<double, string> number, WorkedSolutionView view)
     {
-        int cols = v.Shape.Length == 0 ? 1 : v.Shape[^1];
-        int rows = cols == 0 ? 0 : v.Values.Length / cols;
-        var sb = new StringBuilder("\\begin{bmatrix}");
-        for (int r = 0; r < rows; r++)
+        var (rows, cols) = RowsAndColumns(v);
+        bool elided = view.Elides(v);
+        int shownRows = elided ? Math.Min(rows, WorkedSolutionView.PreviewRows) : rows, shownColumns = elided ? Math.Min(cols, WorkedSolutionView.PreviewColumns) : cols;
+        bool moreRows = shownRows < rows, moreColumns = shownColumns < cols;
+        var sb = new StringBuilder(elided ? "\\underbrace{\\begin{bmatrix}" : "\\begin{bmatrix}");
+        for (int r = 0; r < shownRows; r++)
         {
             if (r > 0) sb.Append(" \\\\ ");
-            for (int c = 0; c < cols; c++) sb.Append(c > 0 ? " & " : " ").Append(number(v.Values[r * cols + c]));
+            for (int c = 0; c < shownColumns; c++) sb.Append(c > 0 ? " & " : " ").Append(number(v.Values[r * cols + c]));
+            if (moreColumns) sb.Append(" & \\cdots");
         }
-        return sb.Append(" \\end{bmatrix}").ToString();
+        if (moreRows)
+        {
+            sb.Append(" \\\\ ");
+            for (int c = 0; c < shownColumns; c++) sb.Append(c > 0 ? " & " : " ").Append("\\vdots");
+            if (moreColumns) sb.Append(" & \\ddots");
+        }
+        sb.Append(" \\end{bmatrix}");
+        if (!elided) return sb.ToString();
+        var (min, mean, max) = v.Statistics();
+        string shape = v.Shape.Length == 0 ? "1" : string.Join(" \\times ", v.Shape);
+        return sb.Append($"}}_{{{shape}:\\ \\min = {number(min)},\\ \\operatorname{{mean}} = {number(mean)},\\ \\max = {number(max)}}}").ToString();
     }
 
-    public static string Text(WorkedSolution s, int digits) => Layout(s, new Style(false, digits), false);
+    /// <summary>
+    /// A tensor too large to write in full, in one line: "300×2704, 811200 values (min …, mean …, max …): [[a, b, …, ⋯],
+    /// …, ⋮]", its first rows (of the last dimension) and columns; a vector is "300 values (…): [a, b, …, ⋯]".
+    /// </summary>
+    private static string TextPreview(TensorValue v, Func<double, string> number)
+    {
+        var (rows, cols) = RowsAndColumns(v);
+        var (min, mean, max) = v.Statistics();
+        string Row(int r) => "[" + string.Join(", ", Enumerable.Range(0, Math.Min(cols, WorkedSolutionView.PreviewColumns)).Select(c => number(v.Values[r * cols + c])))
+            + (cols > WorkedSolutionView.PreviewColumns ? ", ⋯]" : "]");
+        string preview = v.Shape.Length <= 1 ? Row(0)
+            : "[" + string.Join(", ", Enumerable.Range(0, Math.Min(rows, WorkedSolutionView.PreviewRows)).Select(Row)) + (rows > WorkedSolutionView.PreviewRows ? ", ⋮]" : "]");
+        string shape = v.Shape.Length <= 1 ? "" : $"{string.Join("×", v.Shape)}, ";
+        return $"{shape}{v.Values.Length} values (min {number(min)}, mean {number(mean)}, max {number(max)}): {preview}";
+    }
 
-    public static string Markdown(WorkedSolution s, int digits) => Layout(s, new Style(true, digits), true);
+    // A tensor as a matrix: its last dimension as columns, every other dimension stacked into rows.
+    private static (int Rows, int Columns) RowsAndColumns(TensorValue v)
+    {
+        int cols = v.Shape.Length == 0 ? 1 : v.Shape[^1];
+        return (cols == 0 ? 0 : v.Values.Length / cols, cols);
+    }
+
+    public static string Text(WorkedSolution s, int digits) => Text(s, digits, WorkedSolutionView.Full);
+
+    public static string Markdown(WorkedSolution s, int digits) => Markdown(s, digits, WorkedSolutionView.Full);
+
+    /// <summary>The text as <paramref name="view"/> shows it: large tensors as previews, a hidden gradient as "?".</summary>
+    public static string Text(WorkedSolution s, int digits, WorkedSolutionView view) => Layout(s, new Style(false, digits, view), false);
+
+    /// <summary>The Markdown as <paramref name="view"/> shows it: large tensors as previews, a hidden gradient as "?".</summary>
+    public static string Markdown(WorkedSolution s, int digits, WorkedSolutionView view) => Layout(s, new Style(true, digits, view), true);
 
     private static string Layout(WorkedSolution s, Style w, bool markdown)
     {
@@ -118,8 +167,8 @@ public static class WorkedSolutionWriter
             else if (b.Local is { } j)
                 w.Value("Jacobian d(output)/d(input)", $"\\frac{{\\partial h^{{({b.Index + 1})}}}}{{\\partial h^{{({b.Index})}}}}", j.Value);
             foreach (var (name, grad) in b.ParameterGrads)
-                w.Value($"dL/d({name})", $"\\nabla_{{\\mathrm{{{name}}}}} L", grad);
-            w.Value("dL/d(input)", $"\\frac{{\\partial L}}{{\\partial h^{{({b.Index})}}}}", b.InputGrad);
+                w.Value($"dL/d({name})", $"\\nabla_{{\\mathrm{{{name}}}}} L", grad, hidden: w.View.Hides(name));
+            w.Value("dL/d(input)", $"\\frac{{\\partial L}}{{\\partial h^{{({b.Index})}}}}", b.InputGrad, hidden: w.View.HidesInputGradientOf(b.Index));
         }
 
         if (s.LearningRate is double eta)
@@ -127,11 +176,14 @@ public static class WorkedSolutionWriter
             w.Heading($"Update (SGD, η = {NumberFormat.RoundTrip(eta)}): θ ← θ − η·∇θ");
             foreach (var u in s.Updates)
             {
+                // A hidden gradient hides the weight it gives too: (before − after)/η would be the answer.
+                bool hidden = w.View.Hides(u.Name);
                 if (markdown)
                     w.Out.Append("$$\\mathrm{").Append(u.Name).Append("} = ").Append(w.Matrix(u.Before)).Append(" - ")
-                        .Append(NumberFormat.RoundTrip(eta)).Append(" \\cdot ").Append(w.Matrix(u.Grad)).Append(" = ").Append(w.Matrix(u.After)).Append("$$\n\n");
+                        .Append(NumberFormat.RoundTrip(eta)).Append(" \\cdot ").Append(hidden ? HiddenLatex : w.Matrix(u.Grad))
+                        .Append(" = ").Append(hidden ? HiddenLatex : w.Matrix(u.After)).Append("$$\n\n");
                 else
-                    w.Line($"{u.Name} = {w.Nested(u.Before)} − {NumberFormat.RoundTrip(eta)}·{w.Nested(u.Grad)} = {w.Nested(u.After)}");
+                    w.Line($"{u.Name} = {w.Nested(u.Before)} − {NumberFormat.RoundTrip(eta)}·{(hidden ? "?" : w.Nested(u.Grad))} = {(hidden ? HiddenText : w.Nested(u.After))}");
             }
             w.Heading("After the update");
             if (s.After is { } a)
@@ -191,30 +243,39 @@ public static class WorkedSolutionWriter
 
     private static void CheckFinite(WorkedSolution s)
     {
-        static void Check(string what, TensorValue v)
-        {
-            if (v.FirstNonFinite() is string first)
-                throw new BackpropException($"trace --format json: {what} is {first}, which JSON cannot hold (--format text or markdown shows every value)");
-        }
+        if (FirstNonFinite(s) is string first)
+            throw new BackpropException($"trace --format json: {first}, which JSON cannot hold (--format text or markdown shows every value)");
+    }
+
+    /// <summary>
+    /// "the output of layers[0] is Infinity at [0, 1]": the first NaN or infinity of the solution in the order of
+    /// computation, or null when every value is finite (and so the JSON can hold the solution).
+    /// </summary>
+    public static string? FirstNonFinite(WorkedSolution s) =>
+        Values(s).Select(v => v.Value.FirstNonFinite() is string first ? $"{v.What} is {first}" : null).FirstOrDefault(m => m is not null);
+
+    // Every value JSON must hold, named, in the order of computation.
+    private static IEnumerable<(string What, TensorValue Value)> Values(WorkedSolution s)
+    {
         foreach (var step in s.Forward)
         {
-            foreach (var (name, value) in step.Parameters) Check(name, value);
-            Check($"the output of layers[{step.Index}]", step.Output);
+            foreach (var (name, value) in step.Parameters) yield return (name, value);
+            yield return ($"the output of layers[{step.Index}]", step.Output);
         }
-        Check("the loss", TensorValue.Scalar(s.Loss));
-        Check("dL/dŷ", s.LossGrad);
+        yield return ("the loss", TensorValue.Scalar(s.Loss));
+        yield return ("dL/dŷ", s.LossGrad);
         foreach (var step in s.Backward)
         {
-            if (step.Local is not null) Check($"the local derivative of layers[{step.Index}]", step.Local.Value);
-            foreach (var (name, grad) in step.ParameterGrads) Check($"the gradient of {name}", grad);
-            Check($"dL/d(input) of layers[{step.Index}]", step.InputGrad);
+            if (step.Local is not null) yield return ($"the local derivative of layers[{step.Index}]", step.Local.Value);
+            foreach (var (name, grad) in step.ParameterGrads) yield return ($"the gradient of {name}", grad);
+            yield return ($"dL/d(input) of layers[{step.Index}]", step.InputGrad);
         }
-        foreach (var u in s.Updates) Check($"{u.Name} after the update", u.After);
+        foreach (var u in s.Updates) yield return ($"{u.Name} after the update", u.After);
         foreach (var (label, r) in new[] { ("after the update", s.After), ("after updating the last layer only", s.AfterLastLayerOnly) })
             if (r is not null)
             {
-                Check($"the output {label}", r.Output);
-                Check($"the loss {label}", TensorValue.Scalar(r.Loss));
+                yield return ($"the output {label}", r.Output);
+                yield return ($"the loss {label}", TensorValue.Scalar(r.Loss));
             }
     }
 }

@@ -180,8 +180,33 @@ public class ExplainerTests
             }
         var report = GradientReport.Compute(p.Model.Clone(), p.Loss, p.Batch);
         Assert.Equal(report.Grads[2].Grad.Values, linear.OuterProducts.Single().Product.Values);
-        Assert.Contains("\\operatorname{diag}(s) - s s^\\top", softmax.Latex);
-        Assert.Contains("\\begin{bmatrix} 2.0000 & 4.0000 \\\\  3.0000 & 3.0000 \\end{bmatrix}", linear.Latex);
+        Assert.Contains("\\operatorname{diag}(s) - s s^\\top", softmax.Latex.Single());
+        Assert.Contains("\\begin{bmatrix} 2.0000 & 4.0000 \\\\  3.0000 & 3.0000 \\end{bmatrix}", linear.Latex[0]);
+        Assert.Contains("\\nabla_{\\mathrm{2.weight}} L", linear.Latex[1]);
+    }
+
+    [Fact]
+    public void A_view_previews_large_tensors_and_hides_the_quizs_gradient_and_what_would_give_it_away()
+    {
+        var p = Seed003();
+        var s = WorkedSolution.Solve(p.Model, p.Loss, p.Batch, p.LearningRate);
+        // A preview: shape, statistics, then the values (all of them here: 2 × 2 is within the preview's rows and columns).
+        string text = WorkedSolutionWriter.Text(s, 4, new WorkedSolutionView(MaxEntries: 3, Hidden: "2.weight"));
+        Assert.Contains("    0.weight = 2×2, 4 values (min 3.0000, mean 4.5000, max 6.0000): [[3.0000, 4.0000], [6.0000, 5.0000]]\n", text);
+        Assert.Contains("    0.bias = [1.0000, -6.0000]\n", text);
+        // The hidden gradient, and the weight its update gives, are '?'.
+        Assert.Contains("    dL/d(2.weight) = ? (hidden by the quiz)\n", text);
+        Assert.Contains("    2.weight = 2×2, 4 values (min 2.0000, mean 3.0000, max 4.0000): [[2.0000, 4.0000], [3.0000, 3.0000]] − 0.5·? = ? (hidden by the quiz)\n", text);
+        Assert.Contains("    dL/d(2.bias) = [0.2932, -0.2932]\n", text);
+        string markdown = WorkedSolutionWriter.Markdown(s, 4, new WorkedSolutionView(MaxEntries: 3, Hidden: "2.weight"));
+        Assert.Contains("$$\\nabla_{\\mathrm{2.weight}} L = \\boxed{?}$$", markdown);
+        Assert.Contains("$$\\mathrm{0.weight} = \\underbrace{\\begin{bmatrix} 3.0000 & 4.0000 \\\\  6.0000 & 5.0000 \\end{bmatrix}}_{2 \\times 2:\\ \\min = 3.0000,\\ \\operatorname{mean} = 4.5000,\\ \\max = 6.0000}", markdown);
+        // dL/dx is layer 0's dL/d(input), and only that one is hidden.
+        var lines = WorkedSolutionWriter.Text(s, 4, new WorkedSolutionView(Hidden: "x")).Split('\n');
+        Assert.Equal("    dL/d(input) = ? (hidden by the quiz)", Assert.Single(lines, l => l.Contains("hidden")));
+        Assert.Equal(3, lines.Count(l => l.StartsWith("    dL/d(input) = [[", StringComparison.Ordinal)));
+        var chain = ChainRule.Compute(p.Model, p.Loss, p.Batch, view: new WorkedSolutionView(Hidden: "x"));
+        Assert.Contains("= \\underbrace{\\boxed{?}}_{\\partial L / \\partial h^{(0)}}", chain.Single(c => c.Index == 0).Latex[0]);
     }
 
     [Fact]

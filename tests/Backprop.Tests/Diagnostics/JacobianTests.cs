@@ -155,6 +155,12 @@ public class JacobianTests
         var h = Jacobian.Compute(sum.Model, sum.Batch, new JacobianRequest());
         Assert.Equal(expected, h.Values);
         Assert.Equal([3.0, 2, -1, 0, 1, 5], h.Values);
+        // The structure names the sum, W₁ + W₂, as the blocks of the stacked weight (and the product it also is).
+        Assert.StartsWith("equal to W₁ + W₂ = 0.weight[0:2] + 0.weight[2:4]: ", h.Structure[0]);
+        Assert.Contains(h.Structure, n => n.StartsWith("equal to 1.weight · 0.weight:", StringComparison.Ordinal));
+        Assert.DoesNotContain(j.Structure, n => n.Contains('+'));
+        var sheet = Jacobian.Compute(sum.Model, sum.Batch, new JacobianRequest { Layout = JacobianLayout.Sheet });
+        Assert.StartsWith("equal to (W₁ + W₂ = 0.weight[0:2] + 0.weight[2:4])ᵀ: ", sheet.Structure[0]);
 
         // f32 too: small integers are exact in float32.
         var single = Problem.FromExample<float>("seed002-compose");

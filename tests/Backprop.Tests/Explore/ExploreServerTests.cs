@@ -9,6 +9,7 @@ using Backprop.Explore;
 using Backprop.Models;
 using Backprop.Data;
 using Backprop.Losses;
+using Backprop.Numerics;
 
 namespace Backprop.Tests.Explore;
 
@@ -80,6 +81,8 @@ public class ExploreServerTests
     [InlineData("""{"edits": [{"target": "0.weight", "index": [0, 0], "value": "many"}]}""", "expected a number")]
     [InlineData("""{"edits": [{"target": "0.weight", "index": "0,0", "value": 1}]}""", "array of whole numbers")]
     [InlineData("""{"edits": [{"target": "mode", "text": "sideways"}]}""", "'train' or 'eval'")]
+    [InlineData("""{"edits": [{"target": "mode", "value": 1, "text": "eval"}]}""", "edits[0]: give \"value\" (a number) or \"text\"")]
+    [InlineData("""{"edits": [{"target": "x", "index": [0, 0], "value": 1e308}]}""", "refused, nothing changed: with this edit the output of layers[0] is Infinity")]
     public async Task A_malformed_edit_gets_a_clear_json_error_and_the_server_keeps_running(string body, string message)
     {
         var (server, client) = await Start();
@@ -149,31 +152,168 @@ public class ExploreServerTests
     }
 
     [Fact]
-    public async Task The_network_svg_has_stable_ids_and_a_summary_for_layers_too_large_to_draw()
+    public async Task The_network_svg_has_stable_ids_and_weights_inputs_and_targets_to_click()
     {
         var (server, client) = await Start();
         await using (server)
         {
             string svg = await client.GetStringAsync("/api/network.svg");
-            foreach (string id in new[] { "unit-0-0", "unit-4-1", "layer-0", "edge-0-1-0", "edge-2-0-1", "edge-1-0-0" })
+            foreach (string id in new[] { "unit-0-0", "unit-4-1", "layer-0", "edge-0-1-0", "edge-2-0-1", "edge-1-0-0", "target-1" })
                 Assert.Contains($"id=\"{id}\"", svg);
             Assert.Contains("data-target=\"0.weight\" data-index=\"0,1\"", svg);
+            Assert.Contains("id=\"unit-0-1\" class=\"unit\" data-target=\"x\" data-index=\"0,1\"", svg);
+            Assert.Contains("id=\"target-1\" class=\"unit target\" data-target=\"y\" data-index=\"0,1\"", svg);
         }
-        // A convolution's output and a 300-unit layer are summaries (a heat-map), not 300 nodes and 60,000 edges.
-        var spec = ModelFile.Parse("""{"input": [1, 28, 28], "layers": [{"type": "conv2d", "out_channels": 4, "kernel_size": 3}, {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out": 300}, {"type": "relu"}, {"type": "linear", "out": 10}, {"type": "softmax"}]}""", "big");
-        var model = ModelFile.Build<double>(spec, "big");
-        var x = new double[784];
-        for (int i = 0; i < x.Length; i++) x[i] = i % 7 / 7.0;
-        var batch = new Batch<double>(Backprop.Tensors.Tensor<double>.FromDoubles(x, 1, 1, 28, 28), Backprop.Tensors.Tensor<double>.FromDoubles([3], 1));
-        var session = new ExploreSession(new Problem<double>(model, LossFunctions.Create<double>("cross_entropy"), batch, 0.1), "big");
-        await using var big = await ExploreServer.StartAsync(session);
-        using var bigClient = new HttpClient { BaseAddress = big.Url };
-        string bigSvg = await bigClient.GetStringAsync("/api/network.svg");
-        Assert.Contains("id=\"summary-1\"", bigSvg);
-        Assert.Contains("id=\"summary-4\"", bigSvg);
-        Assert.Contains("id=\"unit-7-9\"", bigSvg);
-        Assert.True(bigSvg.Length < 150_000, $"{bigSvg.Length} characters");
-        Assert.Equal(HttpStatusCode.OK, (await bigClient.GetAsync("/api/steps")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_model_too_large_to_draw_is_a_summary_and_the_page_gets_it_in_kilobytes()
+    {
+        // Every number of this model's solution is 93 MB of steps and 18 MB per chain rule: the page gets previews.
+        await using var server = await ExploreServer.StartAsync(new ExploreSession(LargeProblem.Create(), "large"));
+        using var client = new HttpClient { BaseAddress = server.Url };
+        string svg = await client.GetStringAsync("/api/network.svg");
+        Assert.Contains("id=\"summary-1\"", svg);
+        Assert.Contains("id=\"summary-4\"", svg);
+        Assert.Contains("id=\"unit-7-9\"", svg);
+        Assert.True(svg.Length < 150_000, $"{svg.Length} characters");
+        Assert.Contains("id=\"target-0\" class=\"unit target\" data-target=\"y\" data-index=\"0\"", svg); // a class index
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (string path in new[] { "/api/steps", "/api/steps?layout=sheet", "/api/chain", "/api/chain?layer=3", "/api/state",
+                     "/api/jacobian?format=markdown&max_entries=256&of=output&wrt=input" })
+        {
+            var answer = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            long size = (await answer.Content.ReadAsByteArrayAsync()).Length;
+            Assert.True(size < 300_000, $"{path}: {size} bytes");
+        }
+        var edit = await client.PostAsync("/api/solution?answer=state", Json("""{"edits": [{"target": "3.weight", "index": [0, 0], "value": 0.5}]}"""));
+        Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
+        Assert.Equal(1, JsonSerializer.Deserialize<JsonElement>(await edit.Content.ReadAsStringAsync()).GetProperty("edits").GetInt32());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the page's requests took {clock.Elapsed}");
+
+        // A large tensor is its shape, statistics and first rows and columns, in text and in LaTeX.
+        var steps = JsonSerializer.Deserialize<JsonElement>(await client.GetStringAsync("/api/steps")).GetProperty("steps").EnumerateArray().ToList();
+        var backward = steps.Single(s => s.GetProperty("id").GetString() == "backward-3");
+        Assert.Contains(backward.GetProperty("text").EnumerateArray(), l => l.GetString()!.StartsWith("dL/d(3.weight) = 300×2704, 811200 values (min ", StringComparison.Ordinal) && l.GetString()!.EndsWith(", ⋮]", StringComparison.Ordinal));
+        Assert.Contains(backward.GetProperty("latex").EnumerateArray(), l => l.GetString()!.Contains("\\ddots \\end{bmatrix}}_{300 \\times 2704:"));
+        var chain = JsonSerializer.Deserialize<JsonElement>(await client.GetStringAsync("/api/chain?layer=3")).GetProperty("steps").EnumerateArray().Single();
+        Assert.Equal(811200, chain.GetProperty("outer_products")[0].GetProperty("product").GetProperty("summary").GetProperty("count").GetInt32());
+        Assert.Equal(300, chain.GetProperty("upstream").GetProperty("summary").GetProperty("count").GetInt32());
+        var last = JsonSerializer.Deserialize<JsonElement>(await client.GetStringAsync("/api/chain?layer=5")).GetProperty("steps").EnumerateArray().Single();
+        Assert.Equal(10, last.GetProperty("upstream").GetProperty("values").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_refused_edit_changes_nothing_and_later_edits_apply_as_usual()
+    {
+        var (server, client) = await Start();
+        await using var _ = server;
+        // 1e308 is finite, but x·W overflows: the edit is refused and not applied.
+        var infinite = await client.PostAsync("/api/solution", Json("""{"edits": [{"target": "x", "index": [0, 0], "value": 1e308}]}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, infinite.StatusCode);
+        var state = JsonSerializer.Deserialize<JsonElement>(await client.GetStringAsync("/api/state"));
+        Assert.Equal(0, state.GetProperty("edits").GetInt32());
+        Assert.Equal(Trace("--example", "seed003"), await client.GetStringAsync("/api/solution"));
+        // Several edits are applied all or none.
+        var mixed = await client.PostAsync("/api/solution", Json("""{"edits": [{"target": "2.weight", "index": [0, 1], "value": 1.5}, {"target": "x", "index": [0, 0], "value": 1e308}]}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, mixed.StatusCode);
+        Assert.Equal(Trace("--example", "seed003"), await client.GetStringAsync("/api/solution"));
+        var valid = await client.PostAsync("/api/solution?answer=state", Json("""{"edits": [{"target": "x", "index": [0, 0], "value": 2}]}"""));
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+        Assert.Equal(1, JsonSerializer.Deserialize<JsonElement>(await valid.Content.ReadAsStringAsync()).GetProperty("edits").GetInt32());
+        Assert.Contains("\"x\": [[2, 0]]", await client.GetStringAsync("/api/solution"));
+    }
+
+    [Theory]
+    [InlineData("/api/check?name=2.weight&index=0,0&eps=abc", "eps: expected a number, got 'abc'")]
+    [InlineData("/api/check?name=2.weight&index=0,0&step=1e999", "step: expected a number")]
+    [InlineData("/api/check?index=0,0", "name: give ?name=")]
+    [InlineData("/api/check?name=2.weight&index=0,x", "index: 'x' is not a whole number")]
+    [InlineData("/api/chain?example=abc", "example: expected a whole number, got 'abc'")]
+    [InlineData("/api/chain?layer=9", "layer: expected 0 to 3, got 9")]
+    [InlineData("/api/jacobian?layer=one", "layer: expected a whole number, got 'one'")]
+    [InlineData("/api/jacobian?example=1.5", "example: expected a whole number")]
+    [InlineData("/api/jacobian?max_entries=0", "max_entries: expected a whole number ≥ 1")]
+    [InlineData("/api/jacobian?format=pdf", "format: expected json, markdown, text or csv")]
+    [InlineData("/api/steps?layout=diagonal", "unknown layout 'diagonal'")]
+    [InlineData("/api/export?format=pdf", "format: unknown format 'pdf'")]
+    public async Task A_bad_query_gets_a_json_error_naming_the_parameter(string path, string message)
+    {
+        var (server, client) = await Start();
+        await using var _ = server;
+        var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(message, JsonSerializer.Deserialize<JsonElement>(await response.Content.ReadAsStringAsync()).GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task The_quiz_hides_the_gradient_everywhere_the_page_would_show_it_until_it_is_answered()
+    {
+        var (server, client) = await Start();
+        await using var _ = server;
+        var p = Problem.FromExample<double>("seed003");
+        var report = GradientReport.Compute(p.Model.Clone(), p.Loss, p.Batch);
+        var solution = WorkedSolution.Solve(p.Model, p.Loss, p.Batch, p.LearningRate);
+        var format = NumberFormat.Fixed(4);
+
+        foreach (var (quantity, gradient) in new[] { ("2.weight", report.Grads.Single(g => g.Name == "2.weight").Grad), ("x", report.InputGrad) })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/quiz", Json($$"""{"hide": "{{quantity}}"}"""))).StatusCode);
+            Assert.Equal(quantity, JsonSerializer.Deserialize<JsonElement>(await client.GetStringAsync("/api/state")).GetProperty("hidden").GetString());
+            // The gradient's numbers, and for a weight the weights its update gives, appear in no step and no chain rule.
+            var secret = gradient.Values.Select(format).ToList();
+            if (quantity != "x") secret.AddRange(solution.Updates.Single(u => u.Name == quantity).After.Values.Select(format));
+            string steps = await client.GetStringAsync("/api/steps") + await client.GetStringAsync("/api/steps?layout=sheet");
+            string chains = await client.GetStringAsync("/api/chain");
+            foreach (string number in secret.Select(n => n.TrimStart('-')).Distinct())
+            {
+                Assert.DoesNotContain(number, steps);
+                Assert.DoesNotContain(number, chains);
+            }
+            Assert.Contains(WorkedSolutionWriter.HiddenText, steps);
+            Assert.Contains(WorkedSolutionWriter.HiddenLatex.Replace("\\", "\\\\"), steps);
+            Assert.Contains("\"hidden\":true", chains);
+            // Finite differences say it is hidden; whatever else would show it is refused, saying why.
+            var probe = JsonSerializer.Deserialize<JsonElement>(await client.GetStringAsync($"/api/check?name={quantity}&index=0,1"));
+            Assert.True(probe.GetProperty("hidden").GetBoolean());
+            Assert.False(probe.TryGetProperty("analytic", out var _));
+            string[] refusedPaths = quantity == "x"
+                ? ["/api/jacobian?of=loss&wrt=input"]
+                : [$"/api/jacobian?of=loss&wrt={quantity}", "/api/jacobian?of=loss&wrt=params"];
+            foreach (string path in refusedPaths.Concat(["/api/export?format=json", "/api/export?format=markdown"]))
+            {
+                var refused = await client.GetAsync(path);
+                Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+                Assert.Contains("which the quiz hides", JsonSerializer.Deserialize<JsonElement>(await refused.Content.ReadAsStringAsync()).GetProperty("error").GetString());
+            }
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/check?name=0.weight&index=0,1")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/jacobian?of=output&wrt=input")).StatusCode);
+
+            // An answer ends the quiz: the gradient shows again.
+            var verdict = await client.PostAsync("/api/quiz", Json($$"""{"quantity": "{{quantity}}", "index": [0, 1], "answer": 0}"""));
+            Assert.Equal(HttpStatusCode.OK, verdict.StatusCode);
+            Assert.Equal(JsonValueKind.Null, JsonSerializer.Deserialize<JsonElement>(await client.GetStringAsync("/api/state")).GetProperty("hidden").ValueKind);
+            string shown = await client.GetStringAsync("/api/steps");
+            Assert.DoesNotContain(WorkedSolutionWriter.HiddenText, shown);
+            Assert.Contains(format(gradient.Values[1]), shown);
+        }
+        var unknown = await client.PostAsync("/api/quiz", Json("""{"hide": "9.weight"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("unknown quantity '9.weight'", await unknown.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Another_loopback_address_is_the_one_printed_and_served()
+    {
+        await using var server = await ExploreServer.StartAsync(new ExploreSession(Problem.FromExample<double>("seed003"), "seed003"), host: "127.0.0.2");
+        Assert.Equal("127.0.0.2", server.Url.Host);
+        using var client = new HttpClient { BaseAddress = server.Url };
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/state")).StatusCode);
+        var rebound = new HttpRequestMessage(HttpMethod.Get, "/api/state");
+        rebound.Headers.Host = "attacker.example";
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(rebound)).StatusCode);
     }
 
     [Fact]
