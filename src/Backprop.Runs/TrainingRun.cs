@@ -225,7 +225,7 @@ public static class TrainingRun
 
         var values = Safetensors.StateDict(model).Select(p => (Target: p.Tensor, Name: p.Name, Value: file.Get<float>(p.Name))).ToList();
         foreach (var (_, name, value) in values)
-            if (BatchNorm.BufferProblem<float>(name[(name.IndexOf('.') + 1)..], value.Span) is string problem)
+            if (BatchNorm.BufferProblem<float>(name, value.Span) is string problem)
                 throw new BackpropException($"{path}: tensor '{name}': {problem}; the checkpoint cannot be resumed");
         foreach (var (target, _, value) in values) target.CopyFrom(value);
         if (state.Generator is not null) model.Context.Generator.State = state.Generator;

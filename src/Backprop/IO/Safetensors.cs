@@ -214,7 +214,7 @@ public static class Safetensors
                 foreach (T v in value.Span)
                     if (!T.IsFinite(v))
                         throw new BackpropException($"{file.Source}: tensor '{name}' holds NaN or infinite values (allowNonFinite: true loads them anyway)");
-            if (BatchNorm.BufferProblem<T>(name[(name.IndexOf('.') + 1)..], value.Span) is string problem)
+            if (BatchNorm.BufferProblem<T>(name, value.Span) is string problem)
                 throw new BackpropException($"{file.Source}: tensor '{name}': {problem}");
             values.Add((target, value));
         }

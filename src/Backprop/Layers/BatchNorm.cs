@@ -47,12 +47,13 @@ public abstract record BatchNorm(double Eps, double? Momentum, bool Affine, bool
     }
 
     /// <summary>
-    /// Why these values cannot be the buffer <paramref name="buffer"/> ("running_var": a variance ≤ 0 or NaN;
-    /// "num_batches_tracked": not a whole number ≥ 0), or null when they can. Model files, safetensors files and
+    /// Why these values cannot be the buffer <paramref name="buffer"/> ("running_var" or a state_dict name such as
+    /// "3.running_var": a variance ≤ 0 or NaN; "num_batches_tracked": not a whole number ≥ 0), or null when they can. Model files, safetensors files and
     /// checkpoints all go through this one rule, since a bad value would turn every later running statistic into NaN.
     /// </summary>
     public static string? BufferProblem<T>(string buffer, ReadOnlySpan<T> values) where T : IFloatingPointIeee754<T>
     {
+        buffer = buffer[(buffer.LastIndexOf('.') + 1)..];
         for (int k = 0; k < values.Length; k++)
         {
             T v = values[k];
@@ -63,7 +64,7 @@ public abstract record BatchNorm(double Eps, double? Momentum, bool Affine, bool
         }
         return null;
 
-        static string Shown(T v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        static string Shown(T v) => v is float f ? NumberFormat.RoundTrip(f) : NumberFormat.RoundTrip(double.CreateChecked(v));
     }
 
     /// <summary>Same shape out; weight and bias [channels] when affine; the running statistics when tracked.</summary>
