@@ -221,6 +221,7 @@ public static class ExploreApi
             y = p.Batch.Y.Shape,
             edits = session.Edits.Count,
             hidden = session.Hidden,
+            max_entries_shown = MaxEntriesShown,
             expression = DefaultExpression,
             inputs = DefaultInputs,
         }, Options);
