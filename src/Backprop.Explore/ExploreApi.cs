@@ -12,8 +12,8 @@ namespace Backprop.Explore;
 /// <summary>
 /// The page's routes. Every number comes from the library; the page does no arithmetic of its own.
 /// <list type="bullet">
-/// <item><c>GET /api/solution[?layout=sheet]</c>: exactly <c>trace --format json</c> of the current problem (the page
-/// fetches it only to export).</item>
+/// <item><c>GET /api/solution[?layout=sheet]</c>: exactly <c>trace --format json</c> of the current problem, for
+/// programs and tests (the page exports through <c>/api/export</c>).</item>
 /// <item><c>POST /api/solution[?answer=state]</c> <c>{"edits": [{"target", "index", "value" | "text"}], "reset": false}</c>:
 /// applies the edits, all or none, and answers the recomputed solution (or, with <c>answer=state</c>, what
 /// <c>GET /api/state</c> answers: the page's choice, which stays small for a large model).</item>
@@ -28,9 +28,10 @@ namespace Backprop.Explore;
 /// (as <c>backprop jacobian</c> computes it).</item>
 /// </list>
 /// A refused request is answered <c>{"error": "..."}</c> with status 400, naming the parameter; the server keeps
-/// running. While the quiz hides a gradient, the finite differences of it answer <c>{"hidden": true, "message"}</c>, and
-/// a request whose answer would show it (a Jacobian of the loss with respect to it, the exported solution) is refused,
-/// saying so.
+/// running. While the quiz hides a gradient (and, for a bias, what shows it: see <see cref="WorkedSolutionView"/>), the
+/// finite differences of it answer <c>{"hidden": true, "message"}</c>, and a request whose answer would show it (the
+/// solution's JSON or Markdown from <c>/api/solution</c> or <c>/api/export</c>, a Jacobian of the loss with respect to
+/// it, a verdict on another quantity) is refused, saying so.
 /// </summary>
 public static class ExploreApi
 {
@@ -65,9 +66,9 @@ public static class ExploreApi
                 if (answer is not (null or "solution" or "state")) throw new BackpropException($"answer: expected solution or state, got '{answer}'");
                 string? layout = request.Query["layout"];
                 if (layout is not null) WorkedSolutionLayout.Check(layout); // refused before any edit is applied
+                if (answer != "state") RefuseWhatTheQuizHides(session.View(MaxEntriesShown), session.Hidden, "the solution's JSON"); // as is an answer the quiz refuses
                 var (edits, reset) = ParseEdits(body);
-                if (reset) session.Reset();
-                if (edits.Count > 0) session.Apply(edits);
+                session.Apply(edits, reset);
                 return answer == "state" ? State(session) : Json(session, layout);
             });
         });
@@ -87,8 +88,8 @@ public static class ExploreApi
                 steps = steps.Select(s => new
                 {
                     s.Index, s.Layer, s.Kind, s.Example,
-                    upstream = Shown(s.Upstream, view), jacobian = s.Jacobian is null ? null : Shown(s.Jacobian, view),
-                    downstream = Shown(s.Downstream, view, hidden: view.HidesInputGradientOf(s.Index)),
+                    upstream = Shown(s.Upstream, view, hidden: view.HidesGradientOf(s.Index + 1)), jacobian = s.Jacobian is null ? null : Shown(s.Jacobian, view),
+                    downstream = Shown(s.Downstream, view, hidden: view.HidesGradientOf(s.Index)),
                     outer_products = s.OuterProducts.Select(o => new { o.Name, product = Shown(o.Product, view, hidden: view.Hides(o.Name)) }),
                     s.Latex,
                 }),
@@ -101,8 +102,9 @@ public static class ExploreApi
             int[] at = ParseIndex(index, "index");
             double h = Number(step, "step") ?? GradientCheck.DefaultStep, epsilon = Number(eps, "eps") ?? 1e-3;
             // Every number of the probe is the gradient or near it: while the quiz hides it, the panel says so instead.
-            if (session.Hidden == name)
-                return Results.Json(new { name, index = at, hidden = true, message = $"dL/d({name}) is hidden by the quiz: answer it first" }, Options);
+            var view = session.View(MaxEntriesShown);
+            if (view.Hides(name))
+                return Results.Json(new { name, index = at, hidden = true, message = $"{WhatTheQuizHides(view, name)}: answer the quiz first" }, Options);
             return Results.Json(FiniteDifferenceProbe.Run(p.Model, p.Loss, p.Batch, name, at, h, epsilon), Options);
         }));
         app.MapPost("/api/quiz", async (HttpRequest request) =>
@@ -128,6 +130,8 @@ public static class ExploreApi
                 double answer = Number(root, "answer");
                 double tolerance = root.TryGetProperty("tolerance", out _) ? Number(root, "tolerance") : QuizChecker.DefaultTolerance;
                 var p = session.Current;
+                // The verdict names the expected value: of another quantity, it could show the one the quiz hides.
+                if (session.Hidden != quantity) RefuseWhatTheQuizHides(session.View(MaxEntriesShown), quantity, "the verdict");
                 var verdict = QuizChecker.Check(p.Model, p.Loss, p.Batch, quantity, index, answer, tolerance);
                 // The verdict names the expected value: the quiz is over, and the page shows the gradient again.
                 if (session.Hidden == quantity) session.Hide(null);
@@ -136,12 +140,10 @@ public static class ExploreApi
         });
         app.MapGet("/api/export", (string? format, string? layout) => Guard(() =>
         {
-            if (format is "json" or "markdown" or null) RefuseWhatTheQuizHides(session, session.Hidden, "the exported solution");
-            var solution = WorkedSolutionLayout.In(session.Solve(), layout ?? WorkedSolutionLayout.Torch);
             return format switch
             {
-                "json" or null => Results.Text(WorkedSolutionWriter.Json(solution), "application/json"),
-                "markdown" => Results.Text(WorkedSolutionWriter.Markdown(solution, 4), "text/markdown; charset=utf-8"),
+                "json" or null => Json(session, layout),
+                "markdown" => Markdown(session, layout),
                 "cli" => Results.Json(ProblemFiles.Of(session.Current), Options),
                 _ => throw new BackpropException($"format: unknown format '{format}'; expected json, markdown or cli"),
             };
@@ -191,8 +193,10 @@ public static class ExploreApi
             int maxEntries = Whole(max_entries, "max_entries") ?? int.MaxValue;
             if (maxEntries < 1) throw new BackpropException($"max_entries: expected a whole number ≥ 1, got {maxEntries}");
             if (format is not (null or "json" or "markdown" or "text" or "csv")) throw new BackpropException($"format: expected json, markdown, text or csv, got '{format}'");
-            if (session.Hidden is string hidden && LossGradientIn(request, hidden))
-                RefuseWhatTheQuizHides(session, hidden, $"the Jacobian of the loss with respect to {request.Wrt}");
+            var view = session.View(MaxEntriesShown);
+            if (view.Hidden is string hidden && LossGradientIn(request, view))
+                RefuseWhatTheQuizHides(view, request.Wrt == JacobianRequest.Params ? hidden : request.Wrt == JacobianRequest.Input ? WorkedSolutionView.Input : request.Wrt,
+                    $"the Jacobian of the loss with respect to {request.Wrt}");
             var matrix = Jacobian.Compute(p.Model, p.Batch, request, p.Loss);
             return format is null or "json"
                 ? Results.Text(JacobianWriter.Write([matrix], "json"), "application/json")
@@ -217,6 +221,7 @@ public static class ExploreApi
             y = p.Batch.Y.Shape,
             edits = session.Edits.Count,
             hidden = session.Hidden,
+            max_entries_shown = MaxEntriesShown,
             expression = DefaultExpression,
             inputs = DefaultInputs,
         }, Options);
@@ -231,19 +236,39 @@ public static class ExploreApi
         return new { shape = v.Shape, summary = new { count = v.Values.Length, min, mean, max } };
     }
 
-    // Whether the Jacobian of the loss holds the hidden gradient (for one example): with respect to the hidden parameter
-    // itself, to every parameter, or to the input x. (The library takes the loss's Jacobian of the whole model only.)
-    private static bool LossGradientIn(JacobianRequest r, string hidden) =>
-        r.Of == JacobianOf.Loss && (hidden == WorkedSolutionView.Input ? r.Wrt == JacobianRequest.Input : r.Wrt == hidden || r.Wrt == JacobianRequest.Params);
+    // Whether the Jacobian of the loss holds a hidden gradient (for one example): with respect to a hidden parameter, to
+    // every parameter while one is hidden, or to the input x while it is. (The library takes the loss's Jacobian of the
+    // whole model only.)
+    private static bool LossGradientIn(JacobianRequest r, WorkedSolutionView view) =>
+        r.Of == JacobianOf.Loss && (r.Wrt == JacobianRequest.Input ? view.Hides(WorkedSolutionView.Input)
+            : r.Wrt == JacobianRequest.Params ? view.Hidden is not (null or WorkedSolutionView.Input) : view.Hides(r.Wrt));
 
-    private static void RefuseWhatTheQuizHides(ExploreSession session, string? quantity, string what)
+    // "dL/d(2.bias), which the quiz hides", or for what hides with it "dL/d(2.weight), which would show dL/d(2.bias) that the quiz hides".
+    private static string WhatTheQuizHides(WorkedSolutionView view, string quantity) =>
+        quantity == view.Hidden ? $"dL/d({quantity}), which the quiz hides" : $"dL/d({quantity}), which would show dL/d({view.Hidden}) that the quiz hides";
+
+    // One check for every answer that would show a hidden gradient: the solution's JSON or Markdown, a Jacobian, a verdict.
+    private static void RefuseWhatTheQuizHides(WorkedSolutionView view, string? quantity, string what)
     {
-        if (quantity is not null && session.Hidden == quantity)
-            throw new BackpropException($"{what} would show dL/d({quantity}), which the quiz hides: answer the quiz first");
+        if (quantity is not null && view.Hides(quantity))
+            throw new BackpropException($"{what} would show {WhatTheQuizHides(view, quantity)}: answer the quiz first");
     }
 
+    // The solution as trace --format json writes it, refused while the quiz hides any of it.
     private static IResult Json(ExploreSession session, string? layout) =>
-        Results.Text(WorkedSolutionWriter.Json(WorkedSolutionLayout.In(session.Solve(), layout ?? WorkedSolutionLayout.Torch)), "application/json");
+        Results.Text(WorkedSolutionWriter.Json(Unhidden(session, layout, "the solution's JSON")), "application/json");
+
+    // The solution as trace --format markdown writes it, refused while the quiz hides any of it.
+    private static IResult Markdown(ExploreSession session, string? layout) =>
+        Results.Text(WorkedSolutionWriter.Markdown(Unhidden(session, layout, "the solution's Markdown"), 4), "text/markdown; charset=utf-8");
+
+    // The whole solution, every gradient in it: refused while the quiz hides one.
+    private static WorkedSolution Unhidden(ExploreSession session, string? layout, string what)
+    {
+        var view = session.View(MaxEntriesShown);
+        RefuseWhatTheQuizHides(view, view.Hidden, what);
+        return WorkedSolutionLayout.In(session.Solve(), layout ?? WorkedSolutionLayout.Torch);
+    }
 
     private static IResult Guard(Func<IResult> answer)
     {

@@ -39,7 +39,7 @@ public sealed class ExploreServer : IAsyncDisposable
     public static async Task<ExploreServer> StartAsync(ExploreSession session, int port = 0, string host = "127.0.0.1")
     {
         if (!IPAddress.TryParse(host == "localhost" ? "127.0.0.1" : host, out var address) || !IPAddress.IsLoopback(address))
-            throw new BackpropException($"--host: '{host}' is not a loopback address; the explorer only listens on this machine (127.0.0.1, ::1 or localhost), since anyone who reaches it can change the problem");
+            throw new BackpropException($"--host: '{host}' is not a loopback address; the explorer only listens on this machine (127.0.0.1 or another 127.x.y.z, ::1 or localhost), since anyone who reaches it can change the problem");
         if (port is < 0 or > 65535) throw new BackpropException($"--port: expected 0 (any free port) to 65535, got {port}");
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ExploreServer).Assembly.GetName().Name });

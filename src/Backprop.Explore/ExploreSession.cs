@@ -36,15 +36,23 @@ public sealed class ExploreSession(Problem<double> problem, string name)
     }
 
     /// <summary>
-    /// Applies <paramref name="edits"/> on top of the earlier ones, all or nothing: the edited problem is solved first,
-    /// and only a problem whose worked solution is finite (so that <c>trace --format json</c> can hold it) replaces the
-    /// current one. A refused edit changes nothing.
+    /// Applies <paramref name="edits"/> on top of the earlier ones, or with <paramref name="reset"/> on the problem as
+    /// given, all or nothing: the edited problem is solved first, and only a problem whose worked solution is finite (so
+    /// that <c>trace --format json</c> can hold it) replaces the current one. A refused edit changes nothing, not even
+    /// the reset asked for with it.
     /// </summary>
-    public Problem<double> Apply(IReadOnlyList<ProblemEdit> edits)
+    public Problem<double> Apply(IReadOnlyList<ProblemEdit> edits, bool reset = false)
     {
         lock (_lock)
         {
-            var edited = ProblemEditor.Apply(Current, edits);
+            var start = reset ? Original : Current;
+            if (edits.Count == 0 && reset)
+            {
+                (Current, _solution) = (Original, null);
+                _edits.Clear();
+            }
+            if (edits.Count == 0) return Current;
+            var edited = ProblemEditor.Apply(start, edits);
             WorkedSolution? solution = null;
             string? why;
             try
@@ -58,19 +66,9 @@ public sealed class ExploreSession(Problem<double> problem, string name)
             }
             if (why is not null) throw new BackpropException($"refused, nothing changed: with {(edits.Count == 1 ? "this edit" : "these edits")} {why}");
             (Current, _solution) = (edited, solution);
+            if (reset) _edits.Clear();
             _edits.AddRange(edits);
             return Current;
-        }
-    }
-
-    /// <summary>Back to the problem as given.</summary>
-    public void Reset()
-    {
-        lock (_lock)
-        {
-            Current = Original;
-            _solution = null;
-            _edits.Clear();
         }
     }
 

@@ -2,11 +2,9 @@
 // solution, chain rule, finite differences and quiz); this file only fetches, lays out and typesets.
 'use strict';
 
-const state = { steps: [], current: 0, previous: new Map(), hidden: null, params: [] };
+const state = { steps: [], current: 0, previous: new Map(), hidden: null, params: [], maxEntriesShown: null };
 // The server writes a gradient the quiz hides as this; the page only marks the line.
 const HIDDEN = '? (hidden by the quiz)';
-// Tensors of more values are shown as previews (the server's ExploreApi.MaxEntriesShown); export has them all.
-const MAX_ENTRIES = 256;
 // An export longer than this is not put into the page (a browser would stall on it): its file link has it all.
 const MAX_EXPORT_SHOWN = 1000000;
 const $ = id => document.getElementById(id);
@@ -41,6 +39,8 @@ async function loadState() {
   $('mode').value = s.mode;
   state.params = s.parameters;
   state.hidden = s.hidden;
+  // Tensors of more values are shown as previews (the server's limit, so the Jacobian panel uses it too); export has them all.
+  state.maxEntriesShown = s.max_entries_shown;
   $('quiz-hidden').textContent = s.hidden ? `dL/d(${s.hidden}) is hidden until you answer` : '';
   const targets = [...s.parameters.map(p => p.name), 'x', 'y', 'lr'];
   fill($('edit-target'), targets);
@@ -143,8 +143,9 @@ async function edit(edits) {
   $('status').textContent = '';
   try {
     await api('/api/solution?answer=state', { edits });
-    $('status').textContent = 'recomputed';
     await refresh(true);
+    // Only once the page shows the recomputed solution: the tests (and the student) read it when this appears.
+    $('status').textContent = 'recomputed';
   } catch (e) {
     $('edit-error').textContent = e.message;
   }
@@ -217,10 +218,10 @@ function wire() {
     const out = $('quiz-result');
     try {
       const v = await api('/api/quiz', { quantity: $('quiz-quantity').value, index: indexOf($('quiz-index').value), answer: $('quiz-answer').value });
+      await refresh(false); // the answer ends the quiz: the verdict appears once the page shows the gradient again
       out.textContent = v.message;
       out.className = v.correct ? 'right' : 'wrong';
       out.dataset.slip = v.slip || '';
-      await refresh(false);
     } catch (e) {
       out.textContent = e.message;
       out.className = 'error';
@@ -231,7 +232,7 @@ function wire() {
     out.replaceChildren();
     const layer = $('jac-layer').value;
     try {
-      const markdown = await api(`/api/jacobian?format=markdown&max_entries=${MAX_ENTRIES}&of=${$('jac-of').value}&wrt=${encodeURIComponent($('jac-wrt').value)}&layout=${layout()}${layer === '' ? '' : `&layer=${layer}`}`);
+      const markdown = await api(`/api/jacobian?format=markdown&max_entries=${state.maxEntriesShown}&of=${$('jac-of').value}&wrt=${encodeURIComponent($('jac-wrt').value)}&layout=${layout()}${layer === '' ? '' : `&layer=${layer}`}`);
       const notes = document.createElement('ul');
       for (const line of markdown.split('\n')) {
         if (line.startsWith('$$')) tex(out, line.replace(/^\$\$|\$\$$/g, ''));

