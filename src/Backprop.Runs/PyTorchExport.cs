@@ -138,8 +138,16 @@ public static class PyTorchExport
                 throw new BackpropException($"{path}: tensor '{name}' is {Backprop.Tensors.Tensor.Format(value.Shape)} but the parameter's state is {Backprop.Tensors.Tensor.Format(tensor.Shape)}");
             tensors.Add((name, value));
         }
-        // train.py runs from any directory: a dataset the run named by relative paths is written down with full ones
-        string dataset = DatasetSource.WithFullPaths(state.Dataset?.Name ?? "fashion-mnist");
+        // train.py runs from any directory: a dataset the run named by relative paths is written down with full ones.
+        // Those paths are relative to the directory train ran in, which the run does not record; they resolve here
+        // rightly when export runs there too, and a path that does not exist from here is refused, not written down wrong.
+        string named = state.Dataset?.Name ?? "fashion-mnist";
+        foreach (string relative in DatasetSource.NamedPaths(named).Where(p => !Path.IsPathRooted(p)))
+            if (!File.Exists(relative) && !Directory.Exists(relative))
+                throw new BackpropException($"{source}.dataset: '{named}' names {relative}, relative to the directory backprop train ran in, " +
+                    $"and there is no {relative} in {Environment.CurrentDirectory}; run backprop export in the directory train ran in " +
+                    "(train.py's --dataset can name the data by full paths afterwards)");
+        string dataset = DatasetSource.WithFullPaths(named);
         return new PyTorchRecipe(options with { Epochs = 0 }, 0, state.EpochsDone, dataset, tensors, state.OptimizerSteps,
             state.BestValidationLoss, state.EpochsWithoutImprovement);
     }

@@ -54,20 +54,38 @@ NAMES = {np.dtype("float64"): "F64", np.dtype("float32"): "F32", np.dtype("float
 
 
 def load_safetensors(path):
-    """({name: tensor}, metadata) of a safetensors file."""
+    """({name: tensor}, metadata) of a safetensors file; a file that is not one is a ValueError naming it."""
     with open(path, "rb") as f:
         data = f.read()
+    if len(data) < 8:
+        raise ValueError(f"{path}: not a safetensors file ({len(data)} bytes; it starts with an 8-byte header length)")
     (n,) = struct.unpack_from("<Q", data, 0)
-    header = json.loads(data[8:8 + n].decode("utf-8"))
+    if n > len(data) - 8:
+        raise ValueError(f"{path}: not a safetensors file (a header of {n} bytes, but the file has {len(data)})")
+    try:
+        header = json.loads(data[8:8 + n].decode("utf-8"))
+    except (UnicodeError, ValueError) as e:
+        raise ValueError(f"{path}: not a safetensors file (its header is not JSON: {e})") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path}: not a safetensors file (its header is not a JSON object)")
     metadata = header.pop("__metadata__", None) or {}
-    tensors = {}
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{path}: __metadata__ is not a JSON object of strings")
+    size, tensors = len(data) - 8 - n, {}
     for name, info in header.items():
-        if info["dtype"] not in DTYPES:
-            raise ValueError(f"{path}: tensor '{name}': dtype {info['dtype']} is not supported here")
-        dtype = np.dtype(DTYPES[info["dtype"]])
-        begin, end = info["data_offsets"]
-        array = np.frombuffer(data, dtype=dtype, count=(end - begin) // dtype.itemsize, offset=8 + n + begin)
-        tensors[name] = torch.from_numpy(array.reshape(info["shape"]).astype(dtype.newbyteorder("=")))
+        try:
+            kind, dims, (begin, end) = info["dtype"], [int(d) for d in info["shape"]], info["data_offsets"]
+        except (TypeError, KeyError, ValueError):
+            raise ValueError(f"{path}: tensor '{name}': expected dtype, shape and data_offsets [begin, end]") from None
+        if kind not in DTYPES:
+            raise ValueError(f"{path}: tensor '{name}': dtype {kind} is not supported here")
+        dtype = np.dtype(DTYPES[kind])
+        count = int(np.prod(dims, dtype=np.int64))
+        if not (isinstance(begin, int) and isinstance(end, int) and 0 <= begin <= end <= size) or end - begin != count * dtype.itemsize:
+            raise ValueError(f"{path}: tensor '{name}': data_offsets [{begin}, {end}] do not hold {kind} {list(dims)} "
+                             f"in the {size} bytes of data")
+        array = np.frombuffer(data, dtype=dtype, count=count, offset=8 + n + begin)
+        tensors[name] = torch.from_numpy(array.reshape(dims).astype(dtype.newbyteorder("=")))
     return tensors, metadata
 
 

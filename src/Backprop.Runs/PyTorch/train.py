@@ -25,14 +25,18 @@ normalisation normalises over each rank's part; dropout draws from PyTorch's gen
 """
 import argparse
 import csv
+import decimal
 import gzip
 import io
 import json
 import math
 import os
+import re
 import struct
 import sys
 import time
+import unicodedata
+import zlib
 
 import numpy as np
 import torch
@@ -120,8 +124,69 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def number(v):
-    """A number as Backprop's messages show it: 5, not 5.0."""
-    return str(int(v)) if math.isfinite(v) and v == int(v) else repr(v)
+    """
+    A number as Backprop's messages show it, .NET's shortest form that reads back: 5 (not 5.0), 0.0001, 1E-05,
+    1E+17, -0, NaN, Infinity.
+    """
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    sign = "-" if math.copysign(1.0, v) < 0 else ""
+    if v == 0:
+        return sign + "0"
+    value = decimal.Decimal(repr(abs(v))).normalize()  # repr: the shortest digits that read back, as .NET's
+    exponent = value.adjusted()
+    if -5 < exponent < 17:  # as .NET: fixed-point from 0.0001 to 17 digits before the point, otherwise 1E-05, 1E+17
+        return sign + format(value, "f")
+    digits = "".join(map(str, value.as_tuple().digits))
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{sign}{mantissa}E{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
+
+
+def shown(text, limit=60):
+    """Backprop's JsonInput.Shown: text for a message, cut after limit characters, control characters escaped, so that it stays one line."""
+    out = []
+    for c in text:
+        if len("".join(out)) >= limit:
+            out.append("…")
+            break
+        if unicodedata.category(c) != "Cc":
+            out.append(c)
+        else:
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, f"\\u{ord(c):04x}"))
+    return "".join(out)
+
+
+def one_line(e):
+    return " ".join(line.strip() for line in str(e).splitlines() if line.strip())
+
+
+def from_safetensors(path, read):
+    """
+    read(path): model.py's load_safetensors, preparation or load (which also fits the weights into the network). A
+    file that is missing, a directory, not safetensors or not the model's is refused in one line naming it.
+    """
+    try:
+        return read(path)
+    except FileNotFoundError:
+        raise Refused(f"{path}: file not found") from None
+    except OSError as e:
+        raise Refused(f"{path}: cannot open the file: {e.strerror or e}") from None
+    except (struct.error, ValueError, KeyError, TypeError, UnicodeError, RuntimeError) as e:
+        message = one_line(e)  # model.py's own messages name the file already; load_state_dict's and others' do not
+        raise Refused(message if message.startswith(f"{path}: ") else f"{path}: {message}") from None
+
+
+def environment_integer(name, default):
+    """An integer from the environment variable name (torchrun's RANK, WORLD_SIZE, ...), refused naming it when it is not one."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise Refused(f"{name}: expected an integer, got '{shown(text)}'") from None
 
 
 def shape(dims):
@@ -144,8 +209,8 @@ def read_bytes(path):
         raise Refused(f"{path}: cannot open the file: {e.strerror}") from None
     try:
         return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-    except (OSError, EOFError) as e:
-        raise Refused(f"{path}: not a readable gzip file: {e}") from None
+    except (OSError, EOFError, zlib.error) as e:
+        raise Refused(f"{path}: corrupt gzip data: {e}") from None
 
 
 def read_idx(path):
@@ -213,36 +278,73 @@ def _labels_to_classes(values):
     return {v: i for i, v in enumerate(distinct)}, len(distinct)
 
 
+# .NET's NumberStyles.Float in the invariant culture (what Backprop's CsvReader parses), on a field already trimmed:
+# no thousands separators, no underscores, no "inf"; NaN and Infinity parse, and are refused as not finite.
+FINITE_SYNTAX = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+NOT_FINITE_SYNTAX = re.compile(r"[+-]?(NaN|Infinity|∞)", re.IGNORECASE)
+
+
+def parse_feature(text, path, line, column, name):
+    """Backprop's CsvReader.ParseFeature: a number finite in float32, or a refusal with its message."""
+    finite_syntax = FINITE_SYNTAX.fullmatch(text) is not None
+    if finite_syntax:
+        value = float(text)
+        with np.errstate(over="ignore"):
+            if math.isfinite(np.float32(value)):
+                return value
+    where = f"{path}: line {line}, column {column + 1} ('{shown(name)}')"
+    if not text.strip():
+        raise Refused(f"{where}: empty cell; expected a number")
+    cut = shown(text[:41], 40)
+    if finite_syntax and math.isfinite(float(text)):
+        raise Refused(f"{where}: {cut} is outside the float32 range")
+    if finite_syntax or NOT_FINITE_SYNTAX.fullmatch(text):
+        raise Refused(f"{where}: {cut} is not a finite number")
+    raise Refused(f"{where}: '{cut}' is not a number")
+
+
+def find_label_column(header, label_column, path, line):
+    """Backprop's CsvReader.FindLabelColumn: the column of that name, else the one column of that name in any case."""
+    exact = [c for c, h in enumerate(header) if h == label_column]
+    if len(exact) > 1:
+        raise Refused(f"{path}: line {line}: the label column '{label_column}' appears twice (columns {exact[0] + 1} and {exact[1] + 1})")
+    if exact:
+        return exact[0]
+    ignoring_case = [c for c, h in enumerate(header) if h.lower() == label_column.lower()]
+    if len(ignoring_case) == 1:
+        return ignoring_case[0]
+    columns = ", ".join(f"'{shown(h)}'" for h in header[:12]) + (f", … ({len(header)} columns)" if len(header) > 12 else "")
+    raise Refused(f"{path}: line {line}: no label column '{label_column}' in the header; the columns are {columns}")
+
+
 def load_csv(paths, label_column):
+    """Backprop's CsvReader: a header, then rows of finite float32 features and a label, refused with its messages."""
     tables = []
     for path in paths:
-        reader = csv.reader(io.StringIO(read_bytes(path).decode("utf-8-sig")), skipinitialspace=True)
+        # As Backprop's reader: bytes that are not UTF-8 read as U+FFFD, refused where a number should be.
+        text = read_bytes(path).decode("utf-8-sig", errors="replace")
+        reader = csv.reader(io.StringIO(text), skipinitialspace=True)
         header, body = None, []
-        for row in reader:
-            if not row or all(not c.strip() for c in row):
-                continue
-            row = [c.strip() for c in row]
-            if header is None:
-                header = row
-                names = [h.lower() for h in header]
-                if label_column in header:
-                    k = header.index(label_column)
-                elif names.count(label_column.lower()) == 1:
-                    k = names.index(label_column.lower())
-                else:
-                    raise Refused(f"{path}: line {reader.line_num}: no label column '{label_column}' in the header (use --label-column)")
-                continue
-            if len(row) != len(header):
-                raise Refused(f"{path}: line {reader.line_num}: {len(row)} fields, but the header has {len(header)} columns")
-            features = []
-            for j, c in enumerate(row):
-                if j == k:
+        try:
+            for row in reader:
+                if not row or all(not c.strip() for c in row):
                     continue
-                try:
-                    features.append(float(c))
-                except ValueError:
-                    raise Refused(f"{path}: line {reader.line_num}, column {j + 1} ('{header[j]}'): '{c}' is not a number") from None
-            body.append((features, row[k]))
+                row = [c.strip() for c in row]
+                line = reader.line_num
+                if header is None:
+                    header = row
+                    k = find_label_column(header, label_column, path, line)
+                    if len(header) < 2:
+                        raise Refused(f"{path}: line {line}: the header has only the label column '{shown(header[k])}'; expected at least one feature column")
+                    continue
+                if len(row) != len(header):
+                    raise Refused(f"{path}: line {line}: {len(row)} field{'' if len(row) == 1 else 's'}, but the header has {len(header)} columns")
+                if not row[k]:
+                    raise Refused(f"{path}: line {line}, column {k + 1} ('{shown(header[k])}'): empty label")
+                features = [parse_feature(c, path, line, j, header[j]) for j, c in enumerate(row) if j != k]
+                body.append((features, row[k]))
+        except csv.Error as e:
+            raise Refused(f"{path}: line {reader.line_num}: {e}") from None
         if header is None:
             raise Refused(f"{path}: empty file; expected a header row of column names")
         if not body:
@@ -253,10 +355,15 @@ def load_csv(paths, label_column):
     return out[0], out[1], classes
 
 
+def is_csv(spec):
+    """Backprop's DatasetSource.IsCsv: csv:, in any case, after any spaces."""
+    return spec.strip()[:4].lower() == "csv:"
+
+
 def load_dataset(spec, label_column):
     """((train x, y), (test x, y), classes) of a --dataset, refused as Backprop's DatasetSource.Load refuses it."""
     s = spec.strip()
-    if s[:4].lower() == "csv:":
+    if is_csv(s):
         paths = [p.strip() for p in s[4:].split(",")]
         if len(paths) > 2 or "" in paths:
             raise Refused(f"dataset 'csv:{s[4:]}': expected csv:TRAIN or csv:TRAIN,TEST (file names may not contain commas)")
@@ -281,7 +388,7 @@ def load_dataset(spec, label_column):
 
 def scale_for(spec):
     """Backprop's DataPreparation.ScaleFor: images are divided by 255, CSV features are taken as they are."""
-    return None if spec.startswith("csv:") else 255.0
+    return None if is_csv(spec) else 255.0
 
 
 def check_fits(name, x, classes):
@@ -371,27 +478,53 @@ def make_optimizer(args, parameters):
     return torch.optim.AdamW(parameters, lr=args.lr, weight_decay=args.weight_decay)
 
 
-def load_optimizer_state(args, optimizer, net, rank):
+OPTIMIZER_BUFFERS = ("momentum_buffer", "exp_avg", "exp_avg_sq")
+
+
+def read_optimizer_state(args, net):
     """
-    Backprop's optimiser state ("0.weight.momentum_buffer", "0.weight.exp_avg", ...) into torch.optim's per-parameter
-    state, when --optimizer is the one that state is of; another optimiser starts fresh (with a note), since one
-    optimiser's buffers mean nothing to another (SGD's momentum is not Adam's first moment).
+    Backprop's optimiser state ("0.weight.momentum_buffer", "0.weight.exp_avg", ...) for net's parameters, checked as
+    Backprop checks a checkpoint's: ({parameter: {buffer: tensor}}, steps, None). A file of another model (a tensor
+    of no parameter, one of another shape, one missing) is refused naming the tensor. When --optimizer is not the
+    one the state is of: (None, 0, the note to print); another optimiser starts fresh, since one optimiser's buffers
+    mean nothing to another (SGD's momentum is not Adam's first moment).
     """
-    tensors, metadata = exported.load_safetensors(args.optimizer_state)
+    path = args.optimizer_state
+    tensors, metadata = from_safetensors(path, exported.load_safetensors)
     saved = metadata.get("optimizer", "an unnamed optimiser")
     if saved != args.optimizer:
-        if rank == 0:
-            print(f"note: {args.optimizer_state} holds the state of {saved}; --optimizer {args.optimizer} starts with a fresh state "
-                  f"(one optimiser's state does not carry over to another)", file=sys.stderr, flush=True)
-        return
-    steps = int(metadata.get("step", "0"))
+        return None, 0, (f"note: {path} holds the state of {saved}; --optimizer {args.optimizer} starts with a fresh state "
+                         f"(one optimiser's state does not carry over to another)")
+    try:
+        steps = int(metadata.get("step", "0"))
+    except ValueError:
+        raise Refused(f"{path}: __metadata__.step: expected a number of steps, got '{shown(str(metadata['step']))}'") from None
+    parameters = dict(net.named_parameters())
+    owners = {f"{name}.{key}": (name, key) for name in parameters for key in OPTIMIZER_BUFFERS}
+    for tensor_name in tensors:
+        if tensor_name not in owners:
+            raise Refused(f"{path}: tensor '{tensor_name}' is the state of no parameter of this model "
+                          f"(its parameters are {', '.join(list(parameters)[:12])}{', …' if len(parameters) > 12 else ''})")
+    state = {name: {} for name in parameters}
+    for tensor_name, (name, key) in owners.items():
+        p = parameters[name]
+        if tensor_name in tensors:
+            value = tensors[tensor_name]
+            if tuple(value.shape) != tuple(p.shape):
+                raise Refused(f"{path}: tensor '{tensor_name}' is {shape(value.shape)} but the parameter's state is {shape(p.shape)}")
+            state[name][key] = value
+        elif any(f"{other}.{key}" in tensors for other in parameters):
+            raise Refused(f"{path}: no tensor '{tensor_name}' {shape(p.shape)}: the file lacks the state of its {saved} optimiser")
+    return state, steps, None
+
+
+def load_optimizer_state(optimizer, net, state, steps):
+    """The state read_optimizer_state read into torch.optim's per-parameter state."""
     for name, p in net.named_parameters():
-        state = optimizer.state[p]
-        for key in ("momentum_buffer", "exp_avg", "exp_avg_sq"):
-            if f"{name}.{key}" in tensors:
-                state[key] = tensors[f"{name}.{key}"].to(p.dtype).to(p.device).clone()
-        if "exp_avg" in state:
-            state["step"] = torch.tensor(float(steps))
+        for key, value in state[name].items():
+            optimizer.state[p][key] = value.to(p.dtype).to(p.device).clone()
+        if "exp_avg" in optimizer.state[p]:
+            optimizer.state[p]["step"] = torch.tensor(float(steps))
 
 
 def loss_sum(args, logits, y):
@@ -434,9 +567,9 @@ def prepare_data(args):
     check_fits(args.dataset, train_x, classes)
     check_fits(args.dataset, test_x, classes)
     if args.preprocessing is not None:
-        scale, mean, std = exported.preparation(args.preprocessing)
+        scale, mean, std = from_safetensors(args.preprocessing, exported.preparation)
         mean, std = (None, None) if mean is None else (mean.numpy(), std.numpy())
-        written = exported.load_safetensors(args.preprocessing)  # written back as it is
+        written = from_safetensors(args.preprocessing, exported.load_safetensors)  # written back as it is
     else:
         scale, mean, std = scale_for(args.dataset), None, None
         written = None
@@ -471,7 +604,11 @@ def run(args, rank, world):
         net_ddp = net
     optimizer = make_optimizer(args, net.parameters())
     if args.optimizer_state is not None:
-        load_optimizer_state(args, optimizer, net, rank)
+        state, steps, note = read_optimizer_state(args, net)
+        if note is not None and rank == 0:
+            print(note, file=sys.stderr, flush=True)
+        if state is not None:
+            load_optimizer_state(optimizer, net, state, steps)
     # The weights are those after the epochs Backprop did, with or without the optimiser's state: the schedule and
     # early stopping go on from there.
     first_epoch = RECIPE["epochs_done"]
@@ -572,12 +709,7 @@ def run(args, rank, world):
 
 def load_weights(path):
     """model.py's network with the weights of path, strict=True; a file that does not fit is refused in one line."""
-    if not os.path.exists(path):
-        raise Refused(f"{path}: file not found")
-    try:
-        return exported.load(path)
-    except (RuntimeError, ValueError, KeyError) as e:
-        raise Refused(f"{path}: " + " ".join(line.strip() for line in str(e).splitlines() if line.strip())) from None
+    return from_safetensors(path, exported.load)
 
 
 def _spawned(local, args):
@@ -591,7 +723,9 @@ def main(argv=None):
             # The checks of the data and weights run here, once: a dataset that does not fit is one line and exit
             # code 2, rather than a failure in each rank.
             prepare_data(args)
-            load_weights(args.weights)
+            net = load_weights(args.weights)
+            if args.optimizer_state is not None:
+                read_optimizer_state(args, net)
             torch.multiprocessing.spawn(_spawned, args=(args,), nprocs=args.nproc, join=True)
         else:
             run(args, args.rank, args.world_size)
@@ -648,7 +782,7 @@ def parse_arguments(argv):
     # The model's preprocessing goes with it: --standardize follows it, and may not contradict it.
     beside = os.path.join(HERE, "preprocessing.safetensors")
     args.preprocessing = beside if os.path.exists(beside) else None
-    standardized = options["standardize"] if args.preprocessing is None else exported.preparation(args.preprocessing)[1] is not None
+    standardized = options["standardize"] if args.preprocessing is None else from_safetensors(args.preprocessing, exported.preparation)[1] is not None
     asked, args.standardize = args.standardize, standardized if args.standardize is None else args.standardize
     check_options(args)
     if args.preprocessing is not None and asked is not None and asked != standardized:
@@ -664,15 +798,20 @@ def parse_arguments(argv):
     elif not os.path.exists(args.optimizer_state):
         raise Refused(f"--optimizer-state: {args.optimizer_state}: file not found")
 
-    env = os.environ
-    args.rank = args.rank if args.rank is not None else int(env.get("RANK", "0"))
-    args.master_addr = args.master_addr or env.get("MASTER_ADDR", "127.0.0.1")
-    args.master_port = args.master_port or int(env.get("MASTER_PORT", "29500"))
+    # torchrun's variables where the options are not given
+    args.rank = args.rank if args.rank is not None else environment_integer("RANK", 0)
+    args.master_addr = args.master_addr or os.environ.get("MASTER_ADDR", "127.0.0.1")
+    port_source = "--master-port" if args.master_port is not None else "MASTER_PORT"
+    args.master_port = args.master_port if args.master_port is not None else environment_integer("MASTER_PORT", 29500)
+    if not 1 <= args.master_port <= 65535:
+        raise Refused(f"{port_source}: expected a port in 1..65535, got {args.master_port}")
     if args.nproc is not None and args.nproc < 1:
         raise Refused(f"--nproc: expected at least 1, got {args.nproc}")
+    if args.threads is not None and args.threads < 1:
+        raise Refused(f"--threads: expected at least 1, got {args.threads}")
     local = args.nproc or 1
-    args.world_size = args.world_size or int(env.get("WORLD_SIZE", "0")) or local
-    args.threads = args.threads or max(1, (os.cpu_count() or 1) // max(local, int(env.get("LOCAL_WORLD_SIZE", "1"))))
+    args.world_size = args.world_size or environment_integer("WORLD_SIZE", 0) or local
+    args.threads = args.threads or max(1, (os.cpu_count() or 1) // max(local, environment_integer("LOCAL_WORLD_SIZE", 1)))
     if args.rank < 0 or args.rank + local > args.world_size:
         raise Refused(f"--rank {args.rank} with {local} process(es) goes past --world-size {args.world_size}")
     return args

@@ -41,7 +41,7 @@ public static class DatasetSource
     {
         ArgumentNullException.ThrowIfNull(spec);
         string s = spec.Trim();
-        if (s.StartsWith("csv:", StringComparison.OrdinalIgnoreCase))
+        if (IsCsv(s))
             return LoadCsv(s[4..], split, labelColumn ?? DefaultLabelColumn);
         if (labelColumn is not null)
             throw new BackpropException($"dataset '{spec}': a label column ('{labelColumn}') applies only to csv: datasets");
@@ -57,6 +57,17 @@ public static class DatasetSource
     }
 
     /// <summary>
+    /// Whether <paramref name="spec"/> names CSV files: <c>csv:</c> in any case, after any spaces, as <see cref="Load"/>
+    /// reads it. Everything that treats CSV data differently (no scaling to [0, 1]) asks this, so that <c>CSV:a,b</c>
+    /// is not loaded as CSV and then scaled as images.
+    /// </summary>
+    public static bool IsCsv(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.AsSpan().Trim().StartsWith("csv:", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
     /// <paramref name="spec"/> with its files and directory as absolute paths, resolved against the current directory
     /// (<c>csv:train.csv,test.csv</c> → <c>csv:/home/me/train.csv,/home/me/test.csv</c>), for a spec that is read
     /// elsewhere later (the exported train.py runs from any directory). Other specs, and ones that are not well formed
@@ -64,16 +75,26 @@ public static class DatasetSource
     /// </summary>
     public static string WithFullPaths(string spec)
     {
+        var paths = NamedPaths(spec);
+        return paths.Count == 0 ? spec : spec.Trim()[..4] + string.Join(",", paths.Select(Path.GetFullPath));
+    }
+
+    /// <summary>
+    /// The files (<c>csv:</c>) or the directory (<c>idx:</c>) <paramref name="spec"/> names, as written; none for
+    /// <c>fashion-mnist</c>, other specs, and ones that are not well formed (which <see cref="Load"/> refuses).
+    /// </summary>
+    public static IReadOnlyList<string> NamedPaths(string spec)
+    {
         ArgumentNullException.ThrowIfNull(spec);
         string s = spec.Trim();
-        if (s.StartsWith("csv:", StringComparison.OrdinalIgnoreCase))
+        if (IsCsv(s))
         {
             string[] paths = s[4..].Split(',').Select(p => p.Trim()).ToArray();
-            return paths.Length > 2 || Array.IndexOf(paths, "") >= 0 ? spec : s[..4] + string.Join(",", paths.Select(Path.GetFullPath));
+            return paths.Length > 2 || Array.IndexOf(paths, "") >= 0 ? [] : paths;
         }
         if (s.StartsWith("idx:", StringComparison.OrdinalIgnoreCase))
-            return s.Length == 4 ? spec : s[..4] + Path.GetFullPath(s[4..]);
-        return spec;
+            return s.Length == 4 ? [] : [s[4..]];
+        return [];
     }
 
     /// <summary>

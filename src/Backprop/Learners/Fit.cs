@@ -50,7 +50,7 @@ public static class Fit
         }
 
         var (train, test, dataName) = LoadData(options, IsBinary(learnerName));
-        if (learnerName == "adaline" && dataName.StartsWith("csv:", StringComparison.OrdinalIgnoreCase) && !train.IsRegression && train.Classes != 2)
+        if (learnerName == "adaline" && DatasetSource.IsCsv(dataName) && !train.IsRegression && train.Classes != 2)
         {
             // A CSV file whose label column holds real values: each distinct value became a class.
             train = train.AsRegression(dataName);
@@ -141,7 +141,7 @@ public static class Fit
         }
         if (options.Classes is not null) throw new BackpropException($"--classes applies only to --data blobs and spirals, not {spec}");
         if (options.Count is not null) throw new BackpropException($"--count applies only to the synthetic data sets ({string.Join(", ", SyntheticData.Names)}), not {spec}");
-        bool csv = spec.StartsWith("csv:", StringComparison.OrdinalIgnoreCase);
+        bool csv = DatasetSource.IsCsv(spec);
         bool images = spec.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("idx:", StringComparison.OrdinalIgnoreCase);
         if (!csv && !images)
             throw new BackpropException($"unknown data '{options.Data}'; expected {string.Join(", ", SyntheticData.Names)}, csv:FILE, csv:TRAIN,TEST, fashion-mnist or idx:DIR");

@@ -13,7 +13,7 @@ namespace Backprop.Training;
 public sealed record DataPreparation(float? Scale, float[]? Mean, float[]? Std)
 {
     /// <summary>Images (IDX, Fashion-MNIST) are scaled from bytes to [0, 1]; CSV features are taken as they are.</summary>
-    public static float? ScaleFor(string datasetSpec) => datasetSpec.StartsWith("csv:", StringComparison.Ordinal) ? null : 255f;
+    public static float? ScaleFor(string datasetSpec) => DatasetSource.IsCsv(datasetSpec) ? null : 255f;
 
     public void Apply(Dataset data)
     {

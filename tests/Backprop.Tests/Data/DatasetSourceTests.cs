@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Backprop.Data;
+using Backprop.Training;
 using Xunit.Abstractions;
 using static Backprop.Tests.Data.TempFiles;
 
@@ -202,6 +203,22 @@ public sealed class DatasetSourceTests(ITestOutputHelper output) : IDisposable
         Assert.Equal($"idx:{Path.Combine(here, "mnist")}", DatasetSource.WithFullPaths("idx:mnist"));
         foreach (string unchanged in new[] { "fashion-mnist", "", "idx:", "csv:a.csv,b.csv,c.csv", "csv:,b.csv", "mnist" })
             Assert.Equal(unchanged, DatasetSource.WithFullPaths(unchanged));
+    }
+
+    /// <summary>
+    /// csv: in any case and after spaces is CSV for every reader of the spec: Load reads CSV files, and the training's
+    /// preparation does not divide their features by 255 as it does pixels.
+    /// </summary>
+    [Theory]
+    [InlineData("csv:a.csv,b.csv", true)]
+    [InlineData("CSV:a.csv,b.csv", true)]
+    [InlineData("  Csv:a.csv , b.csv", true)]
+    [InlineData("idx:csv:", false)]
+    [InlineData("fashion-mnist", false)]
+    public void Csv_specs_are_csv_in_any_case_and_never_scaled(string spec, bool csv)
+    {
+        Assert.Equal(csv, DatasetSource.IsCsv(spec));
+        Assert.Equal(csv ? null : 255f, DataPreparation.ScaleFor(spec));
     }
 
     /// <summary>False (after a note) when Fashion-MNIST is not installed here; a failure instead under CI.</summary>

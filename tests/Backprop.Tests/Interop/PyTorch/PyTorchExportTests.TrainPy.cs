@@ -158,11 +158,34 @@ public sealed partial class PyTorchExportTests
     }
 
     /// <summary>
+    /// A run's relative dataset paths are relative to the directory train ran in, which the run does not record:
+    /// export resolves them against its own directory, and when they name nothing there (as when export runs in
+    /// another directory, or the data moved) it refuses, saying so, rather than write down full paths of nothing.
+    /// </summary>
+    [Fact]
+    public void A_relative_dataset_path_that_is_not_there_is_refused_at_export()
+    {
+        var (train, test) = Blobs(30, 10);
+        string Relative(string path) => Path.GetRelativePath(Environment.CurrentDirectory, path);
+        string dataset = $"csv:{Relative(train)},{Relative(test)}", run = Path.Combine(_dir, "run");
+        TrainingRun.Run(ModelFile.Parse(BlobsModel, "blobs"), dataset, new TrainingOptions { Epochs = 1, BatchSize = 10 }, run, new StepLosses());
+        string moved = Path.Combine(_dir, "moved");
+        Directory.Move(Path.GetDirectoryName(train)!, moved);
+        var e = Assert.Throws<BackpropException>(() => PyTorchExport.Export(run, Path.Combine(_dir, "package")));
+        Assert.Equal($"{Path.Combine(run, RunFiles.Checkpoint)}: __metadata__.{RunState.Key}.dataset: '{dataset}' names {Relative(train)}, " +
+            $"relative to the directory backprop train ran in, and there is no {Relative(train)} in {Environment.CurrentDirectory}; " +
+            "run backprop export in the directory train ran in (train.py's --dataset can name the data by full paths afterwards)", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "package")));
+    }
+
+    /// <summary>
     /// train.py refuses what <c>backprop train</c> refuses, with train's message (from the same checks: options,
-    /// dataset specs, files, data that does not fit the model), as one line "error: ..." and exit code 2; and --lr
-    /// is the run's with the run's optimiser, otherwise train's default for the optimiser. The cases run in one
-    /// python3 process through train.main(); one more runs as a command, to see the exit code and that nothing else
-    /// is printed.
+    /// dataset specs, files, CSV cells and labels, data that does not fit the model, an optimiser state of another
+    /// model), as one line "error: ..." and exit code 2; what only train.py reads (--weights, --optimizer-state,
+    /// torchrun's variables, --threads) is refused in one line naming the file, variable or option. --lr is the
+    /// run's with the run's optimiser, otherwise train's default for the optimiser; a CSV spec in any case is not
+    /// scaled. The cases run in one python3 process through train.main(); one more runs as a command, to see the exit
+    /// code and that nothing else is printed.
     /// </summary>
     [Fact]
     public void Train_py_refuses_what_train_refuses_in_one_line()
@@ -177,65 +200,140 @@ public sealed partial class PyTorchExportTests
         string OptionsRefusal(TrainingOptions o) => Assert.Throws<BackpropException>(o.Validate).Message;
         string DatasetRefusal(string spec, DataSplit split, string? labelColumn = null) =>
             Assert.Throws<BackpropException>(() => DatasetSource.Load(spec, split, labelColumn)).Message;
-        var cases = new (string[] Args, string Expected)[]
+        // A training file with one bad line (the second data row), and train's refusal of it.
+        string BadCsv(string name, string header, string row)
         {
-            (["--epochs", "0"], OptionsRefusal(options with { Epochs = 0 })),
-            (["--batch-size", "0"], OptionsRefusal(options with { BatchSize = 0 })),
-            (["--lr", "-1"], OptionsRefusal(options with { LearningRate = -1 })),
-            (["--momentum", "1"], OptionsRefusal(options with { Momentum = 1 })),
-            (["--weight-decay", "-0.5"], OptionsRefusal(options with { WeightDecay = -0.5 })),
-            (["--validation", "1"], OptionsRefusal(options with { ValidationFraction = 1 })),
-            (["--patience", "0"], OptionsRefusal(options with { Patience = 0 })),
-            (["--shift", "-1"], OptionsRefusal(options with { MaxShift = -1 })),
-            (["--label-smoothing", "2"], OptionsRefusal(options with { LabelSmoothing = 2 })),
-            (["--label-smoothing", "0.1", "--loss", "multiclass_perceptron"], OptionsRefusal(options with { LabelSmoothing = 0.1, Loss = "multiclass_perceptron" })),
-            (["--standardize", "--flip"], OptionsRefusal(options with { Standardize = true, FlipHorizontally = true })),
-            (["--standardize", "--shift", "2"], OptionsRefusal(options with { Standardize = true, MaxShift = 2 })),
-            (["--limit", "0"], OptionsRefusal(options with { Limit = 0 })),
-            (["--dataset", $"csv:{train}"], DatasetRefusal($"csv:{train}", DataSplit.Test)),
-            (["--dataset", $"csv:{train},{test},{test}"], DatasetRefusal($"csv:{train},{test},{test}", DataSplit.Train)),
-            (["--dataset", $"csv:{missing},{test}"], DatasetRefusal($"csv:{missing},{test}", DataSplit.Train)),
-            (["--dataset", $"idx:{missing}"], DatasetRefusal($"idx:{missing}", DataSplit.Train)),
-            (["--dataset", "mnist"], DatasetRefusal("mnist", DataSplit.Train)),
-            (["--dataset", "fashion-mnist", "--label-column", "kind"], DatasetRefusal("fashion-mnist", DataSplit.Train, "kind")),
+            string path = Path.Combine(_dir, name);
+            File.WriteAllText(path, $"{header}\n1,2,0,3,4\n{row}\n");
+            return path;
+        }
+        (string[] Args, string Expected, bool Exact) CsvRefusal(string path) =>
+            (["--dataset", $"csv:{path},{test}"], DatasetRefusal($"csv:{path},{test}", DataSplit.Train), true);
+        const string Header = "f1,f2,label,f3,f4";
+        string notUtf8 = Path.Combine(_dir, "latin1.csv"), corruptGzip = Path.Combine(_dir, "corrupt.csv.gz");
+        File.WriteAllBytes(notUtf8, [.. Encoding.ASCII.GetBytes($"{Header}\n1,"), 0xE9, .. Encoding.ASCII.GetBytes(",0,3,4\n")]);
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(corruptGzip), System.IO.Compression.CompressionLevel.Optimal))
+            gz.Write(Encoding.ASCII.GetBytes(File.ReadAllText(train)));
+        var bytes = File.ReadAllBytes(corruptGzip);
+        for (int i = 12; i < 40; i++) bytes[i] ^= 0x5A; // the deflate data, after the 10-byte header
+        File.WriteAllBytes(corruptGzip, bytes);
+        string empty = Path.Combine(_dir, "empty.safetensors"), directory = Directory.CreateDirectory(Path.Combine(_dir, "a-directory")).FullName;
+        File.WriteAllBytes(empty, []);
+        // the optimiser state of another model: momentum for a first layer of 3 units, where this one has 16
+        string otherState = Path.Combine(_dir, "other-optimizer.safetensors");
+        Safetensors.Save(otherState, [("0.weight.momentum_buffer", new Backprop.Tensors.Tensor<float>(new float[12], [3, 4]))],
+            new Dictionary<string, string> { ["optimizer"] = options.Optimizer, ["step"] = "1" });
+
+        var cases = new (string[] Args, string Expected, bool Exact)[]
+        {
+            (["--epochs", "0"], OptionsRefusal(options with { Epochs = 0 }), true),
+            (["--batch-size", "0"], OptionsRefusal(options with { BatchSize = 0 }), true),
+            (["--lr", "-1"], OptionsRefusal(options with { LearningRate = -1 }), true),
+            (["--lr", "nan"], OptionsRefusal(options with { LearningRate = double.NaN }), true),
+            (["--lr=-inf"], OptionsRefusal(options with { LearningRate = double.NegativeInfinity }), true),
+            (["--lr", "-0"], OptionsRefusal(options with { LearningRate = -0.0 }), true),
+            (["--momentum", "1"], OptionsRefusal(options with { Momentum = 1 }), true),
+            (["--momentum", "1e16"], OptionsRefusal(options with { Momentum = 1e16 }), true),
+            (["--momentum", "1e17"], OptionsRefusal(options with { Momentum = 1e17 }), true),
+            (["--weight-decay", "-0.5"], OptionsRefusal(options with { WeightDecay = -0.5 }), true),
+            (["--weight-decay", "-0.0001"], OptionsRefusal(options with { WeightDecay = -0.0001 }), true),
+            (["--weight-decay=-1e-5"], OptionsRefusal(options with { WeightDecay = -1e-5 }), true),
+            (["--validation", "1"], OptionsRefusal(options with { ValidationFraction = 1 }), true),
+            (["--patience", "0"], OptionsRefusal(options with { Patience = 0 }), true),
+            (["--shift", "-1"], OptionsRefusal(options with { MaxShift = -1 }), true),
+            (["--label-smoothing", "2"], OptionsRefusal(options with { LabelSmoothing = 2 }), true),
+            (["--label-smoothing", "0.1", "--loss", "multiclass_perceptron"], OptionsRefusal(options with { LabelSmoothing = 0.1, Loss = "multiclass_perceptron" }), true),
+            (["--standardize", "--flip"], OptionsRefusal(options with { Standardize = true, FlipHorizontally = true }), true),
+            (["--standardize", "--shift", "2"], OptionsRefusal(options with { Standardize = true, MaxShift = 2 }), true),
+            (["--limit", "0"], OptionsRefusal(options with { Limit = 0 }), true),
+            (["--dataset", $"csv:{train}"], DatasetRefusal($"csv:{train}", DataSplit.Test), true),
+            (["--dataset", $"csv:{train},{test},{test}"], DatasetRefusal($"csv:{train},{test},{test}", DataSplit.Train), true),
+            (["--dataset", $"csv:{missing},{test}"], DatasetRefusal($"csv:{missing},{test}", DataSplit.Train), true),
+            (["--dataset", $"idx:{missing}"], DatasetRefusal($"idx:{missing}", DataSplit.Train), true),
+            (["--dataset", "mnist"], DatasetRefusal("mnist", DataSplit.Train), true),
+            (["--dataset", "fashion-mnist", "--label-column", "kind"], DatasetRefusal("fashion-mnist", DataSplit.Train, "kind"), true),
             (["--dataset", $"csv:{points}"], Assert.Throws<BackpropException>(() =>
-                new Classifier<float>(model).CheckData(DatasetSource.Load($"csv:{points}", DataSplit.Train), $"csv:{points}")).Message),
+                new Classifier<float>(model).CheckData(DatasetSource.Load($"csv:{points}", DataSplit.Train), $"csv:{points}")).Message, true),
+            // CSV cells and labels train refuses, and Python's float() would take
+            CsvRefusal(BadCsv("nan.csv", Header, "1,nan,0,3,4")),
+            CsvRefusal(BadCsv("infinity.csv", Header, "1,-Infinity,0,3,4")),
+            CsvRefusal(BadCsv("inf.csv", Header, "1,inf,0,3,4")),
+            CsvRefusal(BadCsv("float32-overflow.csv", Header, "1,1e39,0,3,4")),
+            CsvRefusal(BadCsv("underscore.csv", Header, "1,1_000,0,3,4")),
+            CsvRefusal(BadCsv("empty-cell.csv", Header, "1,,0,3,4")),
+            CsvRefusal(BadCsv("empty-label.csv", Header, "1,2,,3,4")),
+            CsvRefusal(BadCsv("no-label.csv", "f1,f2,kind,f3,f4", "1,2,0,3,4")),
+            CsvRefusal(BadCsv("one-field.csv", Header, "1")),
+            CsvRefusal(notUtf8), // train reads it with U+FFFD for the byte, and refuses that cell
+            (["--dataset", $"csv:{corruptGzip},{test}"], $"{corruptGzip}: corrupt gzip data: ", false),
+            // what only train.py reads
+            (["--weights", empty], $"{empty}: ", false),
+            (["--weights", directory], $"{directory}: ", false),
+            (["--optimizer-state", empty], $"{empty}: ", false),
+            (["--optimizer-state", directory], $"{directory}: ", false),
+            (["--optimizer-state", otherState], $"{otherState}: tensor '0.weight.momentum_buffer' is [3, 4] but the parameter's state is [16, 4]", true),
+            (["--threads", "-1"], "--threads: expected at least 1, got -1", true),
+            (["--master-port", "70000"], "--master-port: expected a port in 1..65535, got 70000", true),
+            (["env", "RANK=x"], "RANK: expected an integer, got 'x'", true),
+            (["env", "WORLD_SIZE=two"], "WORLD_SIZE: expected an integer, got 'two'", true),
+            (["env", "MASTER_PORT=p"], "MASTER_PORT: expected an integer, got 'p'", true),
+            (["env", "MASTER_PORT=0"], "MASTER_PORT: expected a port in 1..65535, got 0", true),
         };
         string casesFile = Path.Combine(_dir, "cases.json"), driver = Path.Combine(_dir, "driver.py");
         File.WriteAllText(casesFile, JsonSerializer.Serialize(cases.Select(c => c.Args)));
         File.WriteAllText(driver, """
-            import contextlib, io, json, sys
+            import contextlib, io, json, os, sys
             package, cases = sys.argv[1], sys.argv[2]
             sys.path.insert(0, package)
             import train
             results = []
             for argv in json.load(open(cases)):
+                environment = dict(os.environ)
+                if argv[0] == "env":  # ["env", "NAME=VALUE"]: a variable as torchrun sets it
+                    name, value = argv[1].split("=", 1)
+                    os.environ[name], argv = value, []
                 stderr, code = io.StringIO(), 0
                 with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
                     try:
-                        train.main(argv + ["--threads", "1", "--out", package + "/not-written"])
+                        train.main(["--threads", "1", "--out", package + "/not-written"] + argv)
                     except SystemExit as e:
                         code = e.code
+                    except Exception as e:  # a traceback where a refusal belongs
+                        code, _ = 1, stderr.write(f"{type(e).__name__}: {e}\n")
+                os.environ.clear()
+                os.environ.update(environment)
                 results.append({"code": code, "stderr": stderr.getvalue()})
             lr = {o: train.parse_arguments(["--optimizer", o]).lr for o in ("sgd", "adam", "adamw")}
             lr["adam --lr 0.01"] = train.parse_arguments(["--optimizer", "adam", "--lr", "0.01"]).lr
-            print(json.dumps({"results": results, "lr": lr}))
+            scale = {spec: train.scale_for(spec) for spec in ("csv:a.csv,b.csv", " CSV:a.csv,b.csv", "idx:CSV:")}
+            print(json.dumps({"results": results, "lr": lr, "scale": scale}))
             """);
         var (stdout, _) = Python_(driver, package, casesFile);
         using var answer = JsonDocument.Parse(stdout);
         var results = answer.RootElement.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(cases.Length, results.Count);
+        var wrong = new List<string>(); // every case's fault at once
         for (int i = 0; i < cases.Length; i++)
         {
-            string shown = $"train.py {string.Join(' ', cases[i].Args)}";
-            Assert.True(results[i].GetProperty("code").GetInt32() == 2, $"{shown}: exit code {results[i].GetProperty("code")}, expected 2");
-            Assert.Equal($"error: {cases[i].Expected}\n", results[i].GetProperty("stderr").GetString());
+            string shown = $"train.py {string.Join(' ', cases[i].Args)}", printed = results[i].GetProperty("stderr").GetString()!;
+            bool right = results[i].GetProperty("code").GetInt32() == 2 && (cases[i].Exact
+                ? printed == $"error: {cases[i].Expected}\n"
+                : printed.StartsWith($"error: {cases[i].Expected}", StringComparison.Ordinal) && printed.IndexOf('\n') == printed.Length - 1);
+            if (!right)
+                wrong.Add($"{shown}: exit code {results[i].GetProperty("code")} and {printed.TrimEnd()}; expected exit code 2 and " +
+                    $"error: {cases[i].Expected}{(cases[i].Exact ? "" : "...")} in one line");
         }
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
         var lr = answer.RootElement.GetProperty("lr");
         Assert.Equal(0.02, lr.GetProperty("sgd").GetDouble());
         Assert.Equal(TrainingOptions.DefaultLearningRate("adam"), lr.GetProperty("adam").GetDouble());
         Assert.Equal(TrainingOptions.DefaultLearningRate("adamw"), lr.GetProperty("adamw").GetDouble());
         Assert.Equal(0.01, lr.GetProperty("adam --lr 0.01").GetDouble());
+        foreach (var spec in answer.RootElement.GetProperty("scale").EnumerateObject())
+        {
+            float? scale = spec.Value.ValueKind == JsonValueKind.Null ? null : spec.Value.GetSingle();
+            Assert.True(DataPreparation.ScaleFor(spec.Name) == scale, $"scale of '{spec.Name}': train.py {scale}, train {DataPreparation.ScaleFor(spec.Name)}");
+        }
 
         var (code, _, stderr) = RunPython([Path.Combine(package, "train.py"), "--dataset", $"csv:{missing},{test}"], TimeSpan.FromMinutes(2));
         Assert.Equal(2, code);
