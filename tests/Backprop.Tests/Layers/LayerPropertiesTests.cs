@@ -35,7 +35,7 @@ public class LayerPropertiesTests
             var (y32, dx32, dp32) = Numeric.Pass(c.Build<float>(), c.X<float>(), c.R<float>());
             Numeric.AssertSingleClose("output", y64, y32, c);
             Numeric.AssertSingleClose("dL/dx", dx64, dx32, c, InputGradientFloor(c, dx64));
-            for (int i = 0; i < dp64.Length; i++) Numeric.AssertSingleClose($"dL/dθ{i}", dp64[i], dp32[i], c);
+            for (int i = 0; i < dp64.Length; i++) Numeric.AssertSingleClose($"dL/dθ{i}", dp64[i], dp32[i], c, ParameterGradientFloor(c, i, dp64[i]));
         }, iter: Iterations);
 
     /// <summary>
@@ -46,9 +46,36 @@ public class LayerPropertiesTests
     /// </summary>
     private static double InputGradientFloor(LayerCase c, double[] dx64)
     {
-        const double Default = 1e-6;
+        if (BatchStatistics(c) is not (double smallestSigma, double gamma)) return DefaultFloor;
+        // x − μ in float32 is off by about an ulp of |x|, which x̂ = (x − μ)/σ divides by σ
+        double terms = 3 * Values.MaxAbs(c.Upstream) * gamma / smallestSigma * (1 + Values.MaxAbs(c.Input) / smallestSigma);
+        return Math.Max(DefaultFloor, DefaultFloor * terms / Math.Max(1, Values.MaxAbs(dx64)));
+    }
+
+    /// <summary>
+    /// The floor for dL/dθ. A batch norm's dL/dγ = Σ r·x̂ over the batch and positions: x̂ carries the rounding of x − μ
+    /// (an ulp of |x|) divided by σ, so where x̂ = ±1 terms cancel (a batch of two values, say) float32 keeps only an
+    /// absolute accuracy of about Σ|r|·ulp(|x|)/σ. dL/dβ = Σ r has no x̂ and keeps the default floor.
+    /// </summary>
+    private static double ParameterGradientFloor(LayerCase c, int parameter, double[] dp64)
+    {
+        if (parameter != 0 || c.Recipe.Spec is not BatchNorm { Affine: true } || BatchStatistics(c) is not (double smallestSigma, _))
+            return DefaultFloor;
+        int terms = c.Input.Length / c.Recipe.InputShape[0];
+        double error = 3 * terms * Values.MaxAbs(c.Upstream) * (1 + Values.MaxAbs(c.Input) / smallestSigma);
+        return Math.Max(DefaultFloor, DefaultFloor * error / Math.Max(1, Values.MaxAbs(dp64)));
+    }
+
+    private const double DefaultFloor = 1e-6;
+
+    /// <summary>
+    /// For a batch norm that normalises with the batch's statistics: the smallest σ over the channels and the largest
+    /// |γ| (at least 1); null for any other layer, or one that uses its running statistics.
+    /// </summary>
+    private static (double SmallestSigma, double Gamma)? BatchStatistics(LayerCase c)
+    {
         // without running statistics it normalises with the batch's in evaluation mode too
-        if (c.Recipe.Spec is not BatchNorm bn || (!c.Recipe.Training && bn.TrackRunningStats)) return Default;
+        if (c.Recipe.Spec is not BatchNorm bn || (!c.Recipe.Training && bn.TrackRunningStats)) return null;
         int channels = c.Recipe.InputShape[0], perExample = c.Input.Length / c.Batch, spatial = perExample / channels;
         double smallestSigma = double.PositiveInfinity;
         for (int ch = 0; ch < channels; ch++)
@@ -66,9 +93,7 @@ public class LayerPropertiesTests
             smallestSigma = Math.Min(smallestSigma, Math.Sqrt(Math.Max(0, squares / count - mean * mean) + bn.Eps));
         }
         double gamma = bn.Affine ? Math.Max(1, Values.MaxAbs(c.ParameterValues[0])) : 1;
-        // x − μ in float32 is off by about an ulp of |x|, which x̂ = (x − μ)/σ divides by σ
-        double terms = 3 * Values.MaxAbs(c.Upstream) * gamma / smallestSigma * (1 + Values.MaxAbs(c.Input) / smallestSigma);
-        return Math.Max(Default, Default * terms / Math.Max(1, Values.MaxAbs(dx64)));
+        return (smallestSigma, gamma);
     }
 
     [Theory, MemberData(nameof(LayerTypes))]
