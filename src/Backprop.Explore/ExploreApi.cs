@@ -183,12 +183,8 @@ public static class ExploreApi
                     _ => throw new BackpropException($"of: expected output or loss, got '{of}'"),
                 },
                 Wrt = wrt ?? JacobianRequest.Input,
-                Layout = layout switch
-                {
-                    null or "torch" => JacobianLayout.Torch,
-                    "sheet" => JacobianLayout.Sheet,
-                    _ => throw new BackpropException($"layout: expected torch or sheet, got '{layout}'"),
-                },
+                // the same names and refusal as the solution's layout on every other route
+                Layout = WorkedSolutionLayout.Check(layout ?? WorkedSolutionLayout.Torch) == WorkedSolutionLayout.Sheet ? JacobianLayout.Sheet : JacobianLayout.Torch,
             };
             int maxEntries = Whole(max_entries, "max_entries") ?? int.MaxValue;
             if (maxEntries < 1) throw new BackpropException($"max_entries: expected a whole number ≥ 1, got {maxEntries}");

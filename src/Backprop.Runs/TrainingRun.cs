@@ -6,7 +6,6 @@ using System.Text.Json.Serialization;
 using Backprop.Data;
 using Backprop.Diagnostics;
 using Backprop.IO;
-using Backprop.Layers;
 using Backprop.Losses;
 using Backprop.Models;
 using Backprop.Optimizers;
@@ -223,11 +222,9 @@ public static class TrainingRun
             if (!file.AllFinite(name))
                 throw new BackpropException($"{path}: tensor '{JsonInput.Shown(name)}' holds NaN or infinite values; the checkpoint cannot be resumed");
 
-        var values = Safetensors.StateDict(model).Select(p => (Target: p.Tensor, Name: p.Name, Value: file.Get<float>(p.Name))).ToList();
-        foreach (var (_, name, value) in values)
-            if (BatchNorm.BufferProblem<float>(name, value.Span) is string problem)
-                throw new BackpropException($"{path}: tensor '{name}': {problem}; the checkpoint cannot be resumed");
-        foreach (var (target, _, value) in values) target.CopyFrom(value);
+        // every value read and checked before the model changes
+        var values = Safetensors.StateDict(model).Select(p => (Target: p.Tensor, Value: Safetensors.StateValue<float>(file, p.Name))).ToList();
+        foreach (var (target, value) in values) target.CopyFrom(value);
         if (state.Generator is not null) model.Context.Generator.State = state.Generator;
         optimizer.LoadState(optimizer.State().Select(s => (s.Name, file.Get<float>(s.Name))).ToList(), state.OptimizerSteps);
         return state;

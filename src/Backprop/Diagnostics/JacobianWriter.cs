@@ -87,7 +87,7 @@ public static class JacobianWriter
         var view = new WorkedSolutionView(maxEntries);
         var matrix = new TensorValue(m.Values, [m.Rows, m.Columns]);
         bool elided = view.Elides(matrix);
-        int rows = elided ? Math.Min(m.Rows, WorkedSolutionView.PreviewRows) : m.Rows, columns = elided ? Math.Min(m.Columns, WorkedSolutionView.PreviewColumns) : m.Columns;
+        var (rows, columns) = view.Shown(matrix, m.Rows, m.Columns);
         var sb = new StringBuilder();
         sb.Append("### ").Append(Heading(m)).Append("\n\n");
         sb.Append(LayoutLine(m)).Append(".\n\n");

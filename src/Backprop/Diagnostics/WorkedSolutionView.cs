@@ -25,6 +25,10 @@ public sealed record WorkedSolutionView(int MaxEntries = int.MaxValue, string? H
     /// <summary>Whether <paramref name="v"/> is written as a preview rather than in full.</summary>
     public bool Elides(TensorValue v) => v.Values.Length > MaxEntries;
 
+    /// <summary>How many of <paramref name="v"/>'s rows and columns (as a rows × columns matrix) are written: all, or a preview's first ones.</summary>
+    public (int Rows, int Columns) Shown(TensorValue v, int rows, int columns) =>
+        Elides(v) ? (Math.Min(rows, PreviewRows), Math.Min(columns, PreviewColumns)) : (rows, columns);
+
     /// <summary>
     /// Whether the gradient of <paramref name="quantity"/> (a parameter's name, or <see cref="Input"/>) is hidden: the
     /// quiz's own, or with a hidden bias of layer i, x's and those of the parameters of layers i and below.

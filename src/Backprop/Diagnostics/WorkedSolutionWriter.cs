@@ -54,7 +54,7 @@ public static class WorkedSolutionWriter
 
         public string N(double v) => _number(v);
 
-        public string Nested(TensorValue v) => view.Elides(v) ? TextPreview(v, _number) : NumberFormat.Nested(v.Values, v.Shape, _number);
+        public string Nested(TensorValue v) => view.Elides(v) ? TextPreview(v, _number, view) : NumberFormat.Nested(v.Values, v.Shape, _number);
 
         private static string Latex(string s) => s.Replace("η", "\\eta").Replace("·", " \\cdot ").Replace("−", "-");
     }
@@ -73,7 +73,7 @@ public static class WorkedSolutionWriter
     {
         var (rows, cols) = RowsAndColumns(v);
         bool elided = view.Elides(v);
-        int shownRows = elided ? Math.Min(rows, WorkedSolutionView.PreviewRows) : rows, shownColumns = elided ? Math.Min(cols, WorkedSolutionView.PreviewColumns) : cols;
+        var (shownRows, shownColumns) = view.Shown(v, rows, cols);
         bool moreRows = shownRows < rows, moreColumns = shownColumns < cols;
         var sb = new StringBuilder(elided ? "\\underbrace{\\begin{bmatrix}" : "\\begin{bmatrix}");
         for (int r = 0; r < shownRows; r++)
@@ -99,14 +99,15 @@ public static class WorkedSolutionWriter
     /// A tensor too large to write in full, in one line: "300×2704, 811200 values (min …, mean …, max …): [[a, b, …, ⋯],
     /// …, ⋮]", its first rows (of the last dimension) and columns; a vector is "300 values (…): [a, b, …, ⋯]".
     /// </summary>
-    private static string TextPreview(TensorValue v, Func<double, string> number)
+    private static string TextPreview(TensorValue v, Func<double, string> number, WorkedSolutionView view)
     {
         var (rows, cols) = RowsAndColumns(v);
+        var (shownRows, shownColumns) = view.Shown(v, rows, cols);
         var (min, mean, max) = v.Statistics();
-        string Row(int r) => "[" + string.Join(", ", Enumerable.Range(0, Math.Min(cols, WorkedSolutionView.PreviewColumns)).Select(c => number(v.Values[r * cols + c])))
-            + (cols > WorkedSolutionView.PreviewColumns ? ", ⋯]" : "]");
+        string Row(int r) => "[" + string.Join(", ", Enumerable.Range(0, shownColumns).Select(c => number(v.Values[r * cols + c])))
+            + (shownColumns < cols ? ", ⋯]" : "]");
         string preview = v.Shape.Length <= 1 ? Row(0)
-            : "[" + string.Join(", ", Enumerable.Range(0, Math.Min(rows, WorkedSolutionView.PreviewRows)).Select(Row)) + (rows > WorkedSolutionView.PreviewRows ? ", ⋮]" : "]");
+            : "[" + string.Join(", ", Enumerable.Range(0, shownRows).Select(Row)) + (shownRows < rows ? ", ⋮]" : "]");
         string shape = v.Shape.Length <= 1 ? "" : $"{string.Join("×", v.Shape)}, ";
         return $"{shape}{v.Values.Length} values (min {number(min)}, mean {number(mean)}, max {number(max)}): {preview}";
     }

@@ -208,17 +208,28 @@ public static class Safetensors
         var values = new List<(Tensor<T> Target, Tensor<T> Value)>();
         foreach (var (name, target) in stateDict)
         {
-            // PyTorch writes num_batches_tracked as int64
-            var value = file.Entry(name).Dtype == "I64" && name.EndsWith(".num_batches_tracked", StringComparison.Ordinal) ? file.GetInt64<T>(name) : file.Get<T>(name);
+            var value = StateValue<T>(file, name);
             if (!allowNonFinite)
                 foreach (T v in value.Span)
                     if (!T.IsFinite(v))
                         throw new BackpropException($"{file.Source}: tensor '{name}' holds NaN or infinite values (allowNonFinite: true loads them anyway)");
-            if (BatchNorm.BufferProblem<T>(name, value.Span) is string problem)
-                throw new BackpropException($"{file.Source}: tensor '{name}': {problem}");
             values.Add((target, value));
         }
         foreach (var (target, value) in values) target.CopyFrom(value);
+    }
+
+    /// <summary>
+    /// One state_dict tensor of the file as <typeparamref name="T"/>: a parameter, or a buffer that must hold what
+    /// BatchNorm can take (<see cref="BatchNorm.BufferProblem{T}"/>); num_batches_tracked also as PyTorch's int64.
+    /// Model files loaded here and checkpoints resumed both read their tensors through it.
+    /// </summary>
+    public static Tensor<T> StateValue<T>(SafetensorsFile file, string name) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var value = file.Entry(name).Dtype == "I64" && name.EndsWith(".num_batches_tracked", StringComparison.Ordinal) ? file.GetInt64<T>(name) : file.Get<T>(name);
+        if (BatchNorm.BufferProblem<T>(name, value.Span) is string problem)
+            throw new BackpropException($"{file.Source}: tensor '{name}': {problem}");
+        return value;
     }
 
     /// <summary>What DistributedDataParallel puts before the names of the module it wraps.</summary>
